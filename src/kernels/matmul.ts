@@ -1,0 +1,54 @@
+import registerSource from '../../shaders/matmul_register.wgsl';
+import tiledSource from '../../shaders/matmul_tiled.wgsl';
+import type { GpuProgram, HostArray, Kernel } from './backend.js';
+
+/** A batched product C[b] (M×N) = A[b] (M×K) · B[b] (K×N), operands addressed through strides. */
+export interface MatmulGeometry {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  /** Element strides: batch (0 to broadcast), row and column of each operand as read. */
+  aBatch: number;
+  aM: number;
+  aK: number;
+  bBatch: number;
+  bK: number;
+  bN: number;
+}
+
+export type MatmulVariant = 'tiled' | 'register';
+
+export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVariant): Kernel {
+  return {
+    name,
+    cpu(inputs: readonly HostArray[], outputs: readonly HostArray[]) {
+      const [a, b] = inputs as [HostArray, HostArray];
+      const c = outputs[0]!;
+      const { M, N, K } = g;
+      const row = new Float64Array(N);
+      for (let bt = 0; bt < g.batch; bt++) {
+        const aOff = bt * g.aBatch;
+        const bOff = bt * g.bBatch;
+        for (let m = 0; m < M; m++) {
+          row.fill(0);
+          for (let k = 0; k < K; k++) {
+            const av = a[aOff + m * g.aM + k * g.aK]!;
+            const bRow = bOff + k * g.bK;
+            for (let n = 0; n < N; n++) row[n]! += av * b[bRow + n * g.bN]!;
+          }
+          c.set(row, (bt * M + m) * N);
+        }
+      }
+    },
+    gpu(): GpuProgram {
+      // Both variants cover a 64×64 block of C per 16×16 workgroup.
+      return {
+        key: `matmul:${variant}`,
+        workgroups: [Math.ceil(g.N / 64), Math.ceil(g.M / 64), g.batch],
+        uniforms: [g.M, g.N, g.K, g.aBatch, g.bBatch, g.aM, g.aK, g.bK, g.bN].map((v) => ['u32', v] as const),
+        code: () => (variant === 'tiled' ? tiledSource : registerSource),
+      };
+    },
+  };
+}
