@@ -74,7 +74,8 @@ export function tfTutorialModel(s: TutorialShape = TUTORIAL): tf.LayersModel {
   const model = tf.sequential({
     layers: [
       tf.layers.embedding({ inputDim: s.vocab, outputDim: s.embed, inputLength: s.maxlen }),
-      tf.layers.bidirectional({ layer: tf.layers.gru({ units: s.units, resetAfter: false }) as tf.layers.RNN }),
+      // TF.js's GRU implements only resetAfter=false (Keras 1 / TF1 layout).
+      tf.layers.bidirectional({ layer: tf.layers.gru({ units: s.units }) as tf.layers.RNN }),
       tf.layers.dense({ units: 6, activation: 'relu' }),
       tf.layers.dense({ units: 1, activation: 'sigmoid' }),
     ],
