@@ -10,7 +10,7 @@ const nodeExternal = ['webgpu', '@stdlib/*', '@tensorflow/*', 'playwright-core']
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/node/index.js', platform: 'node', target: 'node20', external: nodeExternal });
 await build({
   ...common, entryPoints: ['src/index.ts'], outfile: 'dist/browser/index.js', platform: 'browser', target: 'es2022',
-  // Node-only modules are replaced by stubs in the browser build (see src/platform).
+  // Node-only modules stay external: product code imports them lazily, inside Node-only paths.
   external: ['webgpu', 'node:*', '@stdlib/*'],
 });
 const benches = existsSync('bench') ? readdirSync('bench').filter((f) => f.endsWith('.ts')).map((f) => `bench/${f}`) : [];
