@@ -77,12 +77,29 @@ export function backward(root: Tensor, seed?: Tensor): void {
   });
 }
 
+/**
+ * A tensor sharing `x`'s storage (no copy) that is cut from the tape: gradients do not flow
+ * through it (TF.js `stopGradient`, PyTorch `detach`). Dispose it like any other tensor.
+ *
+ * @example
+ * const target = wg.detach(prediction); // a constant for the loss below
+ */
+export function detach(x: Tensor): Tensor {
+  x.storageFor('detach');
+  return x.view(x.shape);
+}
+
 declare module './tensor.js' {
   interface Tensor {
     /** Computes gradients of this (scalar) tensor w.r.t. every leaf that requires them. */
     backward(seed?: Tensor): void;
+    /** The same values, cut from the tape (see `wg.detach`). */
+    detach(): Tensor;
   }
 }
 Tensor.prototype.backward = function (this: Tensor, seed?: Tensor) {
   backward(this, seed);
+};
+Tensor.prototype.detach = function (this: Tensor) {
+  return detach(this);
 };

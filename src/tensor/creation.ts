@@ -32,7 +32,8 @@ function flatten(values: unknown, shape: number[], depth: number, out: number[])
 export function fromFlat(values: ArrayLike<number>, shape: Shape, dtype: DType, backend: Backend = engine.backend): Tensor {
   const t = new Tensor(shape, dtype, backend.alloc(sizeOf(shape), dtype));
   if (values.length) backend.write(t.storageFor('tensor'), values);
-  if (dtype === 'int32') t.hostInts = values instanceof Int32Array ? values : Int32Array.from(values);
+  // A copy: the caller may refill its array (a loader's batch buffer) while this tensor lives on.
+  if (dtype === 'int32') t.hostInts = Int32Array.from(values);
   return t;
 }
 

@@ -82,7 +82,8 @@ export class WebGPUBackend implements Backend {
   }
 
   alloc(size: number, dtype: DType): GpuStorage {
-    this.check('alloc');
+    // No device-lost/async-error check here: an op allocates its outputs before it dispatches, and
+    // the check in dispatch() names the op (a lost device still hands out inert buffers).
     const bytes = size * 4;
     if (bytes > this.device.limits.maxStorageBufferBindingSize) {
       throw new Error(`alloc: a tensor of ${size} elements (${bytes} bytes) exceeds this device's maxStorageBufferBindingSize of ${this.device.limits.maxStorageBufferBindingSize} bytes`);
@@ -158,7 +159,7 @@ export class WebGPUBackend implements Backend {
     this.check(kernel.name);
     const temps = (kernel.temps ?? []).map((t) => this.alloc(t.size, t.dtype));
     const all = [...inputs, ...outputs, ...temps] as GpuStorage[];
-    if (this.poisonOutputs) for (const o of [...outputs, ...temps]) this.poison(o as GpuStorage);
+    if (this.poisonOutputs) for (const o of [...(kernel.inPlace ? [] : outputs), ...temps]) this.poison(o as GpuStorage);
     const programs = kernel.gpu();
     for (const program of Array.isArray(programs) ? programs : [programs as GpuProgram]) {
       const [x, y, z] = program.workgroups;
