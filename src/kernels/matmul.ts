@@ -25,19 +25,32 @@ export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVar
     cpu(inputs: readonly HostArray[], outputs: readonly HostArray[]) {
       const [a, b] = inputs as [HostArray, HostArray];
       const c = outputs[0]!;
-      const { M, N, K } = g;
-      const row = new Float64Array(N);
+      const { M, N, K, aM, aK, bK, bN } = g;
+      // i-k-j order: the inner loop streams a row of B into a row of C (contiguous when bN = 1).
       for (let bt = 0; bt < g.batch; bt++) {
         const aOff = bt * g.aBatch;
         const bOff = bt * g.bBatch;
         for (let m = 0; m < M; m++) {
-          row.fill(0);
-          for (let k = 0; k < K; k++) {
-            const av = a[aOff + m * g.aM + k * g.aK]!;
-            const bRow = bOff + k * g.bK;
-            for (let n = 0; n < N; n++) row[n]! += av * b[bRow + n * g.bN]!;
+          const cRow = (bt * M + m) * N;
+          if (aK === 1 && bK === 1) {
+            // A·Bᵀ: both operands are contiguous along K, so each output is a dot product.
+            const aRow = aOff + m * aM;
+            for (let n = 0; n < N; n++) {
+              const bCol = bOff + n * bN;
+              let acc = 0;
+              for (let k = 0; k < K; k++) acc += a[aRow + k]! * b[bCol + k]!;
+              c[cRow + n] = acc;
+            }
+            continue;
           }
-          c.set(row, (bt * M + m) * N);
+          c.fill(0, cRow, cRow + N);
+          for (let k = 0; k < K; k++) {
+            const av = a[aOff + m * aM + k * aK]!;
+            if (av === 0) continue;
+            const bRow = bOff + k * bK;
+            if (bN === 1) for (let n = 0; n < N; n++) c[cRow + n]! += av * b[bRow + n]!;
+            else for (let n = 0; n < N; n++) c[cRow + n]! += av * b[bRow + n * bN]!;
+          }
         }
       }
     },
