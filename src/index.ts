@@ -12,3 +12,11 @@ export * from './tensor/index.js';
 export type { Backend, DType, Kernel, GpuProgram, Storage } from './kernels/backend.js';
 export { CpuBackend } from './kernels/cpu/backend.js';
 export { WebGPUBackend } from './kernels/webgpu/backend.js';
+
+// Layers, models, losses and metrics (src/nn); optimizers under TF.js's `train` namespace (src/optim).
+export * as layers from './nn/layers.js';
+export { Layer, Sequential, sequential, losses, metrics } from './nn/index.js';
+export type { LayerArgs, LayerWeight, SymbolicShape, CallArgs, SequentialArgs, CompileArgs, OptimizerLike } from './nn/index.js';
+export * as train from './optim/index.js';
+export { sigmoidCrossEntropyWithLogits } from './tensor/ops/bce.js';
+export { unstack } from './tensor/ops/unstack.js';

@@ -45,6 +45,11 @@ export interface Kernel {
    * (indices [...inputs, ...outputs, ...temps]) and released after the dispatch.
    */
   readonly temps?: readonly { size: number; dtype: DType }[];
+  /**
+   * The outputs are existing buffers updated in place (read, then written: optimizer updates), so
+   * test modes that poison fresh outputs must leave them alone.
+   */
+  readonly inPlace?: boolean;
 }
 
 export interface BackendStats {

@@ -17,6 +17,8 @@ const EXPECTED = [
   'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'sigmoidGrad', 'tanhGrad',
   'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'where',
   'sum', 'max', 'reshape', 'transpose', 'slice', 'pad', 'concat', 'reverse', 'broadcastTo', 'matmul', 'gather', 'segmentSum',
+  'gruRecurrence', 'gruRecurrenceGrad',
+  'bceWithLogits', 'bceWithLogitsGrad', 'unstack', 'adamUpdate', 'sgdUpdate',
 ];
 
 const ops = [...registeredOps().values()];

@@ -1,0 +1,381 @@
+/**
+ * The GRU recurrence on the CPU: the path users without a GPU run, so it is written for speed.
+ * Fused typed-array loops (no per-step tensors, no allocation per step), four sequences in
+ * lockstep so every weight loaded from U feeds four multiply-adds and every dU read-modify-write
+ * carries four outer-product terms, float64 scratch. In float32 mode the gate nonlinearities use a
+ * polynomial exp (relative error < 1e-8, far below float32's 6e-8); in the float64 reference mode
+ * they use Math.exp/Math.tanh, so the finite-difference checks see exact functions.
+ * Layouts and semantics: see gru.ts.
+ */
+import type { HostArray } from './backend.js';
+import type { GruGeometry, GruGradInputs } from './gru.js';
+
+/** Sequences processed in lockstep. */
+const Q = 4;
+
+// 2^n for n in [-127, 128], and the Taylor coefficients of 2^f = e^(f·ln2) on |f| ≤ 1/2.
+const POW2 = Float64Array.from({ length: 256 }, (_, i) => Math.pow(2, i - 127));
+const E1 = Math.LN2;
+const E2 = E1 * E1 / 2;
+const E3 = E2 * E1 / 3;
+const E4 = E3 * E1 / 4;
+const E5 = E4 * E1 / 5;
+const E6 = E5 * E1 / 6;
+const E7 = E6 * E1 / 7;
+
+/** e^x with relative error < 1e-8 for |x| ≤ 87 (clamped beyond: the gates saturate there). */
+function fastExp(x: number): number {
+  const c = x < -87 ? -87 : x > 87 ? 87 : x;
+  const y = c * Math.LOG2E;
+  const n = Math.round(y);
+  const f = y - n;
+  return POW2[n + 127]! * (1 + f * (E1 + f * (E2 + f * (E3 + f * (E4 + f * (E5 + f * (E6 + f * E7)))))));
+}
+
+function sigmoid(x: number, exact: boolean): number {
+  return 1 / (1 + (exact ? Math.exp(-x) : fastExp(-x)));
+}
+
+function tanh(x: number, exact: boolean): number {
+  return exact ? Math.tanh(x) : 2 / (1 + fastExp(-2 * x)) - 1;
+}
+
+const gateWidth = (u: number, resetAfter: boolean): number => (resetAfter ? 4 : 3) * u;
+
+/** Forward: xp, U, bias → H, HL, G (G ignored unless g.save). */
+export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias: HostArray, H: HostArray, HL: HostArray, Gout: HostArray): void {
+  const { B, T, D, units: u, resetAfter } = g;
+  const exact = xp instanceof Float64Array;
+  const G3 = 3 * u;
+  const u2 = 2 * u;
+  const u3 = 3 * u;
+  const GW = gateWidth(u, resetAfter);
+  const NB = resetAfter ? 2 : 1;
+  // Without saving, activations go to one scratch row that every step overwrites.
+  const G = g.save ? Gout : new Float64Array(GW);
+  const gStride = g.save ? GW : 0;
+  // Lockstep state, interleaved: element k of slot q at k·Q + q.
+  const hp = new Float64Array(u * Q);
+  const rh = new Float64Array(u * Q);
+  const acc = new Float64Array(G3 * Q);
+  const rows = new Int32Array(Q);
+  // U transposed per direction ([3u, u]): each gate pre-activation is a contiguous dot product.
+  const UT = new Float64Array(G3 * u);
+  const bi = new Float64Array(G3);
+  const br = new Float64Array(G3);
+  const nDot = resetAfter ? G3 : u2;
+  for (let d = 0; d < D; d++) {
+    const back = ((g.backMask >> d) & 1) === 1;
+    const uBase = d * u * G3;
+    for (let k = 0; k < u; k++) for (let j = 0; j < G3; j++) UT[j * u + k] = U[uBase + k * G3 + j]!;
+    const bBase = d * NB * G3;
+    for (let j = 0; j < G3; j++) {
+      bi[j] = bias[bBase + j]!;
+      br[j] = resetAfter ? bias[bBase + G3 + j]! : 0;
+    }
+    for (let b0 = 0; b0 < B; b0 += Q) {
+      const nq = Math.min(Q, B - b0);
+      hp.fill(0);
+      rh.fill(0);
+      for (let s = 0; s < T; s++) {
+        const t = back ? T - 1 - s : s;
+        for (let q = 0; q < nq; q++) rows[q] = ((b0 + q) * T + t) * D + d;
+        // Recurrent pre-activations h·U for the four slots (all 3u with resetAfter, z and r otherwise).
+        if (s === 0) acc.fill(0);
+        else {
+          for (let j = 0; j < nDot; j++) {
+            const uo = j * u;
+            let a0 = 0;
+            let a1 = 0;
+            let a2 = 0;
+            let a3 = 0;
+            for (let k = 0, kq = 0; k < u; k++, kq += Q) {
+              const w = UT[uo + k]!;
+              a0 += hp[kq]! * w;
+              a1 += hp[kq + 1]! * w;
+              a2 += hp[kq + 2]! * w;
+              a3 += hp[kq + 3]! * w;
+            }
+            const jq = j * Q;
+            acc[jq] = a0;
+            acc[jq + 1] = a1;
+            acc[jq + 2] = a2;
+            acc[jq + 3] = a3;
+          }
+        }
+        if (resetAfter) {
+          for (let q = 0; q < nq; q++) {
+            const row = rows[q]!;
+            const xo = row * G3;
+            const go = row * gStride;
+            const ho = row * u;
+            for (let k = 0; k < u; k++) {
+              const kq = k * Q + q;
+              const z = sigmoid(xp[xo + k]! + bi[k]! + acc[kq]! + br[k]!, exact);
+              const r = sigmoid(xp[xo + u + k]! + bi[u + k]! + acc[(u + k) * Q + q]! + br[u + k]!, exact);
+              const hr = acc[(u2 + k) * Q + q]! + br[u2 + k]!;
+              const n = tanh(xp[xo + u2 + k]! + bi[u2 + k]! + r * hr, exact);
+              const h = n + z * (hp[kq]! - n);
+              G[go + k] = z;
+              G[go + u + k] = r;
+              G[go + u2 + k] = n;
+              G[go + u3 + k] = hr;
+              hp[kq] = h;
+              H[ho + k] = h;
+            }
+          }
+        } else {
+          // z and r first (ĥ needs the whole r ⊙ h), z kept in acc's z rows.
+          for (let q = 0; q < nq; q++) {
+            const row = rows[q]!;
+            const xo = row * G3;
+            const go = row * gStride;
+            for (let k = 0; k < u; k++) {
+              const kq = k * Q + q;
+              const z = sigmoid(xp[xo + k]! + bi[k]! + acc[kq]!, exact);
+              const r = sigmoid(xp[xo + u + k]! + bi[u + k]! + acc[(u + k) * Q + q]!, exact);
+              G[go + k] = z;
+              G[go + u + k] = r;
+              acc[kq] = z;
+              rh[kq] = r * hp[kq]!;
+            }
+          }
+          for (let k = 0; k < u; k++) {
+            const uo = (u2 + k) * u;
+            let a0 = 0;
+            let a1 = 0;
+            let a2 = 0;
+            let a3 = 0;
+            if (s > 0) {
+              for (let m = 0, mq = 0; m < u; m++, mq += Q) {
+                const w = UT[uo + m]!;
+                a0 += rh[mq]! * w;
+                a1 += rh[mq + 1]! * w;
+                a2 += rh[mq + 2]! * w;
+                a3 += rh[mq + 3]! * w;
+              }
+            }
+            const jq = (u2 + k) * Q;
+            acc[jq] = a0;
+            acc[jq + 1] = a1;
+            acc[jq + 2] = a2;
+            acc[jq + 3] = a3;
+          }
+          for (let q = 0; q < nq; q++) {
+            const row = rows[q]!;
+            const xo = row * G3;
+            const go = row * gStride;
+            const ho = row * u;
+            for (let k = 0; k < u; k++) {
+              const kq = k * Q + q;
+              const n = tanh(xp[xo + u2 + k]! + bi[u2 + k]! + acc[(u2 + k) * Q + q]!, exact);
+              const z = acc[kq]!;
+              const h = n + z * (hp[kq]! - n);
+              G[go + u2 + k] = n;
+              hp[kq] = h;
+              H[ho + k] = h;
+            }
+          }
+        }
+      }
+      for (let q = 0; q < nq; q++) {
+        const lo = ((b0 + q) * D + d) * u;
+        for (let k = 0; k < u; k++) HL[lo + k] = hp[k * Q + q]!;
+      }
+    }
+  }
+}
+
+/**
+ * BPTT: inputs [U, G, H, dH?, dHL?, dG?] (present per `has`), outputs [dXp, dU, dBias].
+ * dU and dBias are accumulated in float64 and written once.
+ */
+export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: readonly HostArray[], outputs: readonly HostArray[]): void {
+  const { B, T, D, units: u, resetAfter } = g;
+  const [U, G, H] = inputs as [HostArray, HostArray, HostArray];
+  let next = 3;
+  const dH = has.dH ? inputs[next++]! : null;
+  const dHL = has.dHL ? inputs[next++]! : null;
+  const dG = has.dG ? inputs[next++]! : null;
+  const [dXp, dU, dBias] = outputs as [HostArray, HostArray, HostArray];
+  const G3 = 3 * u;
+  const u2 = 2 * u;
+  const u3 = 3 * u;
+  const GW = gateWidth(u, resetAfter);
+  const NB = resetAfter ? 2 : 1;
+  // Lockstep scratch, interleaved by slot (element k of slot q at k·Q + q). Slots past the batch
+  // stay zero, so they add nothing to the weight gradients.
+  const dhc = new Float64Array(u * Q); // dL/dh carried to the previous step
+  const hp = new Float64Array(u * Q); // h of the previous step
+  const gr = new Float64Array(G3 * Q); // recurrent-side pre-activation gradients [dz, dr, dĥ_rec]
+  const dn = new Float64Array(u * Q); // input-side ĥ pre-activation gradient
+  const rh = new Float64Array(u * Q); // r ⊙ h_prev (reset before)
+  const dzA = new Float64Array(u * Q);
+  const dhA = new Float64Array(u * Q);
+  const rows = new Int32Array(Q);
+  const drhs = new Float64Array(Q);
+  const Ud = new Float64Array(u * G3);
+  const accU = new Float64Array(u * G3);
+  const accB = new Float64Array(NB * G3);
+  const nRec = resetAfter ? G3 : u2;
+  for (let d = 0; d < D; d++) {
+    const back = ((g.backMask >> d) & 1) === 1;
+    const uBase = d * u * G3;
+    for (let i = 0; i < u * G3; i++) Ud[i] = U[uBase + i]!;
+    accU.fill(0);
+    accB.fill(0);
+    for (let b0 = 0; b0 < B; b0 += Q) {
+      const nq = Math.min(Q, B - b0);
+      for (const a of [dhc, hp, gr, dn, rh]) a.fill(0);
+      for (let s = T - 1; s >= 0; s--) {
+        const t = back ? T - 1 - s : s;
+        const tp = back ? t + 1 : t - 1;
+        for (let q = 0; q < nq; q++) {
+          const row = ((b0 + q) * T + t) * D + d;
+          rows[q] = row;
+          const xo = row * G3;
+          const go = row * GW;
+          const ho = row * u;
+          const lo = ((b0 + q) * D + d) * u;
+          const po = ((b0 + q) * T + tp) * D * u + d * u;
+          for (let k = 0; k < u; k++) {
+            const kq = k * Q + q;
+            const hpk = s > 0 ? H[po + k]! : 0;
+            hp[kq] = hpk;
+            let dh = dhc[kq]!;
+            if (dH) dh += dH[ho + k]!;
+            if (dHL && s === T - 1) dh += dHL[lo + k]!;
+            const z = G[go + k]!;
+            const n = G[go + u2 + k]!;
+            let dz = dh * (hpk - n);
+            let dnn = dh * (1 - z);
+            if (dG) {
+              dz += dG[go + k]!;
+              dnn += dG[go + u2 + k]!;
+            }
+            const dnp = dnn * (1 - n * n);
+            dn[kq] = dnp;
+            dXp[xo + u2 + k] = dnp;
+            if (resetAfter) {
+              const r = G[go + u + k]!;
+              const hr = G[go + u3 + k]!;
+              let dhr = dnp * r;
+              let dr = dnp * hr;
+              if (dG) {
+                dhr += dG[go + u3 + k]!;
+                dr += dG[go + u + k]!;
+              }
+              const drp = dr * r * (1 - r);
+              const dzp = dz * z * (1 - z);
+              gr[kq] = dzp;
+              gr[(u + k) * Q + q] = drp;
+              gr[(u2 + k) * Q + q] = dhr;
+              dXp[xo + k] = dzp;
+              dXp[xo + u + k] = drp;
+              dhc[kq] = dh * z;
+            } else {
+              dzA[kq] = dz;
+              dhA[kq] = dh;
+            }
+          }
+        }
+        if (!resetAfter) {
+          // d(r ⊙ h_prev)[k] = Σ_j U_h[k, j] · dĥ_pre[j], then the z and r gradients.
+          for (let k = 0; k < u; k++) {
+            const uo = k * G3 + u2;
+            let a0 = 0;
+            let a1 = 0;
+            let a2 = 0;
+            let a3 = 0;
+            for (let j = 0, jq = 0; j < u; j++, jq += Q) {
+              const w = Ud[uo + j]!;
+              a0 += w * dn[jq]!;
+              a1 += w * dn[jq + 1]!;
+              a2 += w * dn[jq + 2]!;
+              a3 += w * dn[jq + 3]!;
+            }
+            drhs[0] = a0;
+            drhs[1] = a1;
+            drhs[2] = a2;
+            drhs[3] = a3;
+            for (let q = 0; q < nq; q++) {
+              const row = rows[q]!;
+              const go = row * GW;
+              const xo = row * G3;
+              const kq = k * Q + q;
+              const drh = drhs[q]!;
+              const z = G[go + k]!;
+              const r = G[go + u + k]!;
+              let dr = drh * hp[kq]!;
+              if (dG) dr += dG[go + u + k]!;
+              const drp = dr * r * (1 - r);
+              const dzp = dzA[kq]! * z * (1 - z);
+              gr[kq] = dzp;
+              gr[(u + k) * Q + q] = drp;
+              dXp[xo + k] = dzp;
+              dXp[xo + u + k] = drp;
+              rh[kq] = r * hp[kq]!;
+              dhc[kq] = dhA[kq]! * z + drh * r;
+            }
+          }
+        }
+        // dh for the previous step: + U·g over the recurrent gate columns.
+        for (let k = 0; k < u; k++) {
+          const uo = k * G3;
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          for (let j = 0, jq = 0; j < nRec; j++, jq += Q) {
+            const w = Ud[uo + j]!;
+            a0 += w * gr[jq]!;
+            a1 += w * gr[jq + 1]!;
+            a2 += w * gr[jq + 2]!;
+            a3 += w * gr[jq + 3]!;
+          }
+          const kq = k * Q;
+          dhc[kq]! += a0;
+          dhc[kq + 1]! += a1;
+          dhc[kq + 2]! += a2;
+          dhc[kq + 3]! += a3;
+        }
+        // Weight gradients: Σ over the four slots of h_prev ⊗ g (r ⊙ h_prev ⊗ dĥ for U_h without resetAfter).
+        if (s > 0) {
+          for (let k = 0; k < u; k++) {
+            const kq = k * Q;
+            const h0 = hp[kq]!;
+            const h1 = hp[kq + 1]!;
+            const h2 = hp[kq + 2]!;
+            const h3 = hp[kq + 3]!;
+            const ao = k * G3;
+            for (let j = 0, jq = 0; j < nRec; j++, jq += Q) {
+              accU[ao + j]! += h0 * gr[jq]! + h1 * gr[jq + 1]! + h2 * gr[jq + 2]! + h3 * gr[jq + 3]!;
+            }
+            if (!resetAfter) {
+              const r0 = rh[kq]!;
+              const r1 = rh[kq + 1]!;
+              const r2 = rh[kq + 2]!;
+              const r3 = rh[kq + 3]!;
+              for (let j = 0, jq = 0; j < u; j++, jq += Q) {
+                accU[ao + u2 + j]! += r0 * dn[jq]! + r1 * dn[jq + 1]! + r2 * dn[jq + 2]! + r3 * dn[jq + 3]!;
+              }
+            }
+          }
+        }
+        for (let j = 0, jq = 0; j < G3; j++, jq += Q) {
+          const gsum = gr[jq]! + gr[jq + 1]! + gr[jq + 2]! + gr[jq + 3]!;
+          if (j < u2) {
+            accB[j]! += gsum;
+            if (resetAfter) accB[G3 + j]! += gsum;
+          } else {
+            const kq = (j - u2) * Q;
+            accB[j]! += dn[kq]! + dn[kq + 1]! + dn[kq + 2]! + dn[kq + 3]!;
+            if (resetAfter) accB[G3 + j]! += gsum;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < u * G3; i++) dU[uBase + i] = accU[i]!;
+    for (let i = 0; i < NB * G3; i++) dBias[d * NB * G3 + i] = accB[i]!;
+  }
+}
