@@ -5,6 +5,11 @@ import type { Tensor } from '../tensor/tensor.js';
 export interface OptimizerLike {
   /** Applies one step for these (parameter, gradient) pairs; runs inside the caller's tidy. */
   applyGradients(pairs: readonly (readonly [Tensor, Tensor])[]): void;
+  /** Read and set between steps (schedules, the LR finder). */
+  learningRate: number;
+  /** Moments and step count, for checkpoints and the LR finder's exact restore. */
+  getState?(): unknown;
+  setState?(state: never): void;
 }
 
 let resolver: ((name: string) => OptimizerLike) | null = null;

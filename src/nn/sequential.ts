@@ -131,12 +131,15 @@ export class Sequential extends Layer {
     return { optimizer: this.optimizer, loss: this.loss };
   }
 
+  /** Set by callbacks (early stopping) to end `fit` after the current batch (Keras `stop_training`). */
+  stopTraining = false;
+
   /**
-   * One training step on one batch: forward, loss, backward, optimizer update, all inside an
-   * engine-owned scope that frees every intermediate. Returns the loss as a scalar tensor without
-   * reading it back (the caller reads or disposes it).
+   * One training step on one batch: forward, loss and metrics, backward, optimizer update, all
+   * inside an engine-owned scope that frees every intermediate. Returns [loss, ...metrics] as
+   * scalar tensors without reading them back (the caller reads or disposes them).
    */
-  trainOnBatch(x: Tensor, y: Tensor): Tensor {
+  trainStep(x: Tensor, y: Tensor): Tensor[] {
     const { optimizer, loss: lossFn } = this.compiled('trainOnBatch');
     if (!this.built) withBackend(x.storageFor('trainOnBatch').backend, () => this.build(x.shape));
     const params = this.trainableWeights.map((w) => w.value);
@@ -144,13 +147,16 @@ export class Sequential extends Layer {
       p.grad?.dispose();
       p.grad = null;
     }
-    let loss: Tensor;
+    let out: Tensor[];
     try {
-      loss = tidy(() => {
-        const l = lossFn(y, this.applyOne(x, { training: true }));
+      out = tidy(() => {
+        const pred = this.applyOne(x, { training: true });
+        const l = lossFn(y, pred);
+        // Metrics read the same forward pass, outside the tape.
+        const ms = noGrad(() => this.metrics.map((m) => m(y, pred)));
         l.backward();
         optimizer.applyGradients(params.filter((p) => p.grad).map((p) => [p, p.grad!] as const));
-        return l;
+        return [l, ...ms];
       });
     } finally {
       for (const p of params) {
@@ -159,9 +165,23 @@ export class Sequential extends Layer {
       }
     }
     // Cut the returned loss from the (freed) graph.
-    loss.creator = null;
-    loss.requiresGrad = false;
-    return loss;
+    for (const t of out) {
+      t.creator = null;
+      t.requiresGrad = false;
+    }
+    return out;
+  }
+
+  /** One training step (TF.js `trainOnBatch`); returns the loss as a scalar tensor, not read back. */
+  trainOnBatch(x: Tensor, y: Tensor): Tensor {
+    const [loss, ...metrics] = this.trainStep(x, y);
+    for (const m of metrics) m.dispose();
+    return loss!;
+  }
+
+  /** Frees weight snapshots returned by getWeights() (callbacks drop them). */
+  disposeWeights(weights: unknown): void {
+    if (Array.isArray(weights)) for (const w of weights) if (w && typeof (w as Tensor).dispose === 'function') (w as Tensor).dispose();
   }
 
   /** Loss and metrics on one batch (no gradients): [loss, ...metrics] as scalar tensors. */
