@@ -1,12 +1,14 @@
 // GRU backward through time, barrier-free: one invocation owns one (sequence, direction), walks
 // the steps in reverse with dh carried in private memory, writes the pre-activation gradients dXp
-// and accumulates its own partial of dU and dBias, which gru_reduce.wgsl sums. Partials are laid out
-// element-major, [u + NB, 3u, B·D], so that neighbouring invocations (SIMD lanes) touch neighbouring words.
+// and accumulates its own partial of dU, dW = Σ x ⊗ dXp and dBias, which gru_reduce.wgsl sums.
+// Partials are laid out element-major, [u + F + NB, 3u, B·D], so that neighbouring invocations
+// (SIMD lanes) touch neighbouring words.
 // The partials are updated once per BLK steps (BLK outer products per read-modify-write).
-// Layouts: see src/kernels/gru.ts. Partial rows < u are dU's, then the bias rows.
+// Layouts: see src/kernels/gru.ts. Partial rows: u of dU, F of dW, then the bias rows.
 @group(0) @binding(0) var<storage, read> U: array<f32>;
 @group(0) @binding(1) var<storage, read> G: array<f32>;
 @group(0) @binding(2) var<storage, read> H: array<f32>;
+@group(0) @binding(3) var<storage, read> X: array<f32>;
 {{OPTIONAL_DECLS}}
 @group(0) @binding({{B_DXP}}) var<storage, read_write> dXp: array<f32>;
 @group(0) @binding({{B_PART}}) var<storage, read_write> P: array<f32>;
@@ -14,11 +16,12 @@ struct Params { B: u32, T: u32, D: u32, backMask: u32, nx: u32 };
 @group(0) @binding({{B_UNIFORM}}) var<uniform> p: Params;
 
 const NU: u32 = {{UNITS}}u;
+const NF: u32 = {{F}}u;
 const G3: u32 = 3u * NU;
 const GW: u32 = {{GW}}u;
 const NB: u32 = {{NB}}u;
 const RESET_AFTER: bool = {{RESET_AFTER}};
-const PER: u32 = (NU + NB) * G3;
+const PER: u32 = (NU + NF + NB) * G3;
 const BLK: u32 = 4u;
 
 {{OPTIONAL_READERS}}
@@ -26,11 +29,12 @@ const BLK: u32 = 4u;
 fn timeOf(s: u32, back: bool) -> u32 { return select(s, p.T - 1u - s, back); }
 
 // Steps buffered for the next flush: h_prev, r ⊙ h_prev (reset before), the recurrent-side
-// pre-activation gradients [dz, dr, dĥ_rec] and the input-side ĥ gradient.
+// pre-activation gradients [dz, dr, dĥ_rec], the input-side ĥ gradient and the inputs.
 var<private> hpB: array<f32, BLK * NU>;
 var<private> rhB: array<f32, BLK * NU>;
 var<private> grB: array<f32, BLK * G3>;
 var<private> dnB: array<f32, BLK * NU>;
+var<private> xB: array<f32, BLK * NF>;
 
 // The first flush stores; later ones add (the partials buffer is not zeroed).
 var<private> pIdx: u32;  // this invocation's column of the partials
@@ -63,7 +67,21 @@ fn flush(first: bool) {
       }
     }
   }
-  let bo = NU * G3;
+  // dW rows: inputs ⊗ input-side gradients [dz, dr, dĥ].
+  for (var f = 0u; f < NF; f++) {
+    let x0 = xB[f];
+    let x1 = xB[NF + f];
+    let x2 = xB[2u * NF + f];
+    let x3 = xB[3u * NF + f];
+    let wo = (NU + f) * G3;
+    for (var j = 0u; j < 2u * NU; j++) {
+      acc(wo + j, x0 * grB[j] + x1 * grB[G3 + j] + x2 * grB[2u * G3 + j] + x3 * grB[3u * G3 + j], first);
+    }
+    for (var j = 0u; j < NU; j++) {
+      acc(wo + 2u * NU + j, x0 * dnB[j] + x1 * dnB[NU + j] + x2 * dnB[2u * NU + j] + x3 * dnB[3u * NU + j], first);
+    }
+  }
+  let bo = (NU + NF) * G3;
   for (var j = 0u; j < 2u * NU; j++) {
     let g = grB[j] + grB[G3 + j] + grB[2u * G3 + j] + grB[3u * G3 + j];
     acc(bo + j, g, first);
@@ -103,6 +121,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let xo = row * G3;
     let go = row * GW;
     let ho = row * NU;
+    let xo_in = (b * p.T + t) * NF;
+    for (var f = 0u; f < NF; f++) { xB[q * NF + f] = X[xo_in + f]; }
     if (s > 0u) {
       let po = ((b * p.T + timeOf(s - 1u, back)) * p.D + d) * NU;
       for (var k = 0u; k < NU; k++) { hp[k] = H[po + k]; }
@@ -170,6 +190,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       for (var e = q + 1u; e < BLK; e++) {
         for (var k = 0u; k < NU; k++) { hpB[e * NU + k] = 0.0; rhB[e * NU + k] = 0.0; dnB[e * NU + k] = 0.0; }
         for (var j = 0u; j < G3; j++) { grB[e * G3 + j] = 0.0; }
+        for (var f = 0u; f < NF; f++) { xB[e * NF + f] = 0.0; }
       }
       flush(i < BLK);
     }

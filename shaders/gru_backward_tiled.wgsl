@@ -2,13 +2,14 @@
 // S sequences (workgroup_id.x), walks the steps in reverse and, per step:
 //   1. thread (s, kk) turns dL/dh of its units into gate gradients (dXp) and shares them;
 //   2. after one barrier (two without resetAfter): dh_prev = dh·z + U·g for its units, and the
-//      workgroup adds Σ_s h_prev ⊗ g (and the bias sums) into its own slice of the dU/dBias
-//      partials, each element owned by one thread (no atomics); gru_reduce.wgsl sums the tiles.
+//      workgroup adds Σ_s h_prev ⊗ g, Σ_s x ⊗ dXp (dW) and the bias sums into its own slice of
+//      the partials, each element owned by one thread (no atomics); gru_reduce.wgsl sums the tiles.
 // Shared arrays are double-buffered by step parity so no barrier is needed at the end of a step.
-// Layouts: see src/kernels/gru.ts. Partials: [nTiles, D, u + NB, 3u].
+// Layouts: see src/kernels/gru.ts. Partials: [nTiles, D, u + F + NB, 3u].
 @group(0) @binding(0) var<storage, read> U: array<f32>;
 @group(0) @binding(1) var<storage, read> G: array<f32>;
 @group(0) @binding(2) var<storage, read> H: array<f32>;
+@group(0) @binding(3) var<storage, read> X: array<f32>;
 {{OPTIONAL_DECLS}}
 @group(0) @binding({{B_DXP}}) var<storage, read_write> dXp: array<f32>;
 @group(0) @binding({{B_PART}}) var<storage, read_write> P: array<f32>;
@@ -16,11 +17,12 @@ struct Params { B: u32, T: u32, D: u32, backMask: u32 };
 @group(0) @binding({{B_UNIFORM}}) var<uniform> p: Params;
 
 const NU: u32 = {{UNITS}}u;
+const NF: u32 = {{F}}u;
 const G3: u32 = 3u * NU;
 const GW: u32 = {{GW}}u;
 const NB: u32 = {{NB}}u;
 const RESET_AFTER: bool = {{RESET_AFTER}};
-const PER: u32 = (NU + NB) * G3;
+const PER: u32 = (NU + NF + NB) * G3;
 const S: u32 = {{S}}u;
 const TPS: u32 = {{TPS}}u;
 const KPT: u32 = {{KPT}}u;
@@ -33,6 +35,7 @@ var<workgroup> hs: array<f32, 2u * SU>;    // h_prev
 var<workgroup> ns: array<f32, 2u * SU>;    // input-side ĥ pre-activation gradient
 var<workgroup> gs: array<f32, 2u * SG>;    // recurrent-side pre-activation gradients
 var<workgroup> rhs: array<f32, {{RHS_SIZE}}>; // r ⊙ h_prev (without resetAfter)
+var<workgroup> xs: array<f32, 2u * S * NF>;   // inputs
 var<workgroup> Us: array<f32, {{US_SIZE}}>;
 
 {{OPTIONAL_READERS}}
@@ -74,7 +77,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let go = row * GW;
     let ho = row * NU;
     let po = ((b * p.T + timeOf(max(st, 1u) - 1u, back)) * p.D + d) * NU;
-    // ---- phase 1: own units' gate gradients
+    // ---- phase 1: own units' gate gradients (and this step's inputs, for dW)
+    for (var f = kk; f < NF; f += TPS) {
+      var xv = 0.0;
+      if (valid) { xv = X[(b * p.T + t) * NF + f]; }
+      xs[(cs + s) * NF + f] = xv;
+    }
     for (var q = 0u; q < KPT; q++) {
       let k = kk + q * TPS;
       if (k < NU) {
@@ -167,7 +175,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         } else {
           for (var s2 = 0u; s2 < S; s2++) { a += rhs[(cs + s2) * NU + rr] * ns[(cs + s2) * NU + j - 2u * NU]; }
         }
-      } else if (rr == NU && j >= 2u * NU) {
+      } else if (rr < NU + NF) {
+        // dW rows: inputs ⊗ input-side gradients [dz, dr, dĥ]
+        let f = rr - NU;
+        if (j < 2u * NU) {
+          for (var s2 = 0u; s2 < S; s2++) { a += xs[(cs + s2) * NF + f] * gs[(cs + s2) * G3 + j]; }
+        } else {
+          for (var s2 = 0u; s2 < S; s2++) { a += xs[(cs + s2) * NF + f] * ns[(cs + s2) * NU + j - 2u * NU]; }
+        }
+      } else if (rr == NU + NF && j >= 2u * NU) {
         // input bias, ĥ columns: the input-side gradient
         for (var s2 = 0u; s2 < S; s2++) { a += ns[(cs + s2) * NU + j - 2u * NU]; }
       } else {

@@ -42,10 +42,75 @@ function tanh(x: number, exact: boolean): number {
 
 const gateWidth = (u: number, resetAfter: boolean): number => (resetAfter ? 4 : 3) * u;
 
-/** Forward: xp, U, bias → H, HL, G (G ignored unless g.save). */
-export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias: HostArray, H: HostArray, HL: HostArray, Gout: HostArray): void {
-  const { B, T, D, units: u, resetAfter } = g;
-  const exact = xp instanceof Float64Array;
+/**
+ * out[j·Q + q] = Σ_k M[j·n + k] · v[k·Q + q] for j < rows: four slots of a matrix-vector product,
+ * two rows at a time (each loaded v feeds two rows, each loaded weight four slots).
+ */
+function matvec4(out: Float64Array, M: Float64Array, v: Float64Array, rows: number, n: number): void {
+  let j = 0;
+  for (; j + 1 < rows; j += 2) {
+    const m0 = j * n;
+    const m1 = m0 + n;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    for (let k = 0, kq = 0; k < n; k++, kq += Q) {
+      const v0 = v[kq]!;
+      const v1 = v[kq + 1]!;
+      const v2 = v[kq + 2]!;
+      const v3 = v[kq + 3]!;
+      const w = M[m0 + k]!;
+      const x = M[m1 + k]!;
+      a0 += v0 * w;
+      a1 += v1 * w;
+      a2 += v2 * w;
+      a3 += v3 * w;
+      b0 += v0 * x;
+      b1 += v1 * x;
+      b2 += v2 * x;
+      b3 += v3 * x;
+    }
+    const o = j * Q;
+    out[o] = a0;
+    out[o + 1] = a1;
+    out[o + 2] = a2;
+    out[o + 3] = a3;
+    out[o + 4] = b0;
+    out[o + 5] = b1;
+    out[o + 6] = b2;
+    out[o + 7] = b3;
+  }
+  for (; j < rows; j++) {
+    const m0 = j * n;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (let k = 0, kq = 0; k < n; k++, kq += Q) {
+      const w = M[m0 + k]!;
+      a0 += v[kq]! * w;
+      a1 += v[kq + 1]! * w;
+      a2 += v[kq + 2]! * w;
+      a3 += v[kq + 3]! * w;
+    }
+    const o = j * Q;
+    out[o] = a0;
+    out[o + 1] = a1;
+    out[o + 2] = a2;
+    out[o + 3] = a3;
+  }
+}
+
+/** Forward: x, W, U, bias → H, HL, G (G ignored unless g.save). The projection x·W is done per step. */
+export function gruForwardCpu(g: GruGeometry, x: HostArray, W: HostArray, U: HostArray, bias: HostArray, H: HostArray, HL: HostArray, Gout: HostArray): void {
+  const { B, T, F, D, units: u, resetAfter } = g;
+  const exact = x instanceof Float64Array;
+  const N = D * 3 * u;
   const G3 = 3 * u;
   const u2 = 2 * u;
   const u3 = 3 * u;
@@ -58,9 +123,12 @@ export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias:
   const hp = new Float64Array(u * Q);
   const rh = new Float64Array(u * Q);
   const acc = new Float64Array(G3 * Q);
+  const xw = new Float64Array(G3 * Q); // x_t·W (+ input bias) of the four slots
+  const xs = new Float64Array(F * Q);
   const rows = new Int32Array(Q);
-  // U transposed per direction ([3u, u]): each gate pre-activation is a contiguous dot product.
+  // U and W transposed per direction ([3u, u], [3u, F]): every pre-activation is a contiguous dot product.
   const UT = new Float64Array(G3 * u);
+  const WT = new Float64Array(G3 * F);
   const bi = new Float64Array(G3);
   const br = new Float64Array(G3);
   const nDot = resetAfter ? G3 : u2;
@@ -68,6 +136,7 @@ export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias:
     const back = ((g.backMask >> d) & 1) === 1;
     const uBase = d * u * G3;
     for (let k = 0; k < u; k++) for (let j = 0; j < G3; j++) UT[j * u + k] = U[uBase + k * G3 + j]!;
+    for (let f = 0; f < F; f++) for (let j = 0; j < G3; j++) WT[j * F + f] = W[f * N + d * G3 + j]!;
     const bBase = d * NB * G3;
     for (let j = 0; j < G3; j++) {
       bi[j] = bias[bBase + j]!;
@@ -79,42 +148,34 @@ export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias:
       rh.fill(0);
       for (let s = 0; s < T; s++) {
         const t = back ? T - 1 - s : s;
-        for (let q = 0; q < nq; q++) rows[q] = ((b0 + q) * T + t) * D + d;
+        for (let q = 0; q < nq; q++) {
+          rows[q] = ((b0 + q) * T + t) * D + d;
+          const xo = ((b0 + q) * T + t) * F;
+          for (let f = 0; f < F; f++) xs[f * Q + q] = x[xo + f]!;
+        }
+        // Input pre-activations x_t·W + b_in for the four slots.
+        matvec4(xw, WT, xs, G3, F);
+        for (let j = 0, jq = 0; j < G3; j++, jq += Q) {
+          const bj = bi[j]!;
+          xw[jq]! += bj;
+          xw[jq + 1]! += bj;
+          xw[jq + 2]! += bj;
+          xw[jq + 3]! += bj;
+        }
         // Recurrent pre-activations h·U for the four slots (all 3u with resetAfter, z and r otherwise).
         if (s === 0) acc.fill(0);
-        else {
-          for (let j = 0; j < nDot; j++) {
-            const uo = j * u;
-            let a0 = 0;
-            let a1 = 0;
-            let a2 = 0;
-            let a3 = 0;
-            for (let k = 0, kq = 0; k < u; k++, kq += Q) {
-              const w = UT[uo + k]!;
-              a0 += hp[kq]! * w;
-              a1 += hp[kq + 1]! * w;
-              a2 += hp[kq + 2]! * w;
-              a3 += hp[kq + 3]! * w;
-            }
-            const jq = j * Q;
-            acc[jq] = a0;
-            acc[jq + 1] = a1;
-            acc[jq + 2] = a2;
-            acc[jq + 3] = a3;
-          }
-        }
+        else matvec4(acc, UT, hp, nDot, u);
         if (resetAfter) {
           for (let q = 0; q < nq; q++) {
             const row = rows[q]!;
-            const xo = row * G3;
             const go = row * gStride;
             const ho = row * u;
             for (let k = 0; k < u; k++) {
               const kq = k * Q + q;
-              const z = sigmoid(xp[xo + k]! + bi[k]! + acc[kq]! + br[k]!, exact);
-              const r = sigmoid(xp[xo + u + k]! + bi[u + k]! + acc[(u + k) * Q + q]! + br[u + k]!, exact);
+              const z = sigmoid(xw[kq]! + acc[kq]! + br[k]!, exact);
+              const r = sigmoid(xw[(u + k) * Q + q]! + acc[(u + k) * Q + q]! + br[u + k]!, exact);
               const hr = acc[(u2 + k) * Q + q]! + br[u2 + k]!;
-              const n = tanh(xp[xo + u2 + k]! + bi[u2 + k]! + r * hr, exact);
+              const n = tanh(xw[(u2 + k) * Q + q]! + r * hr, exact);
               const h = n + z * (hp[kq]! - n);
               G[go + k] = z;
               G[go + u + k] = r;
@@ -128,12 +189,11 @@ export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias:
           // z and r first (ĥ needs the whole r ⊙ h), z kept in acc's z rows.
           for (let q = 0; q < nq; q++) {
             const row = rows[q]!;
-            const xo = row * G3;
             const go = row * gStride;
             for (let k = 0; k < u; k++) {
               const kq = k * Q + q;
-              const z = sigmoid(xp[xo + k]! + bi[k]! + acc[kq]!, exact);
-              const r = sigmoid(xp[xo + u + k]! + bi[u + k]! + acc[(u + k) * Q + q]!, exact);
+              const z = sigmoid(xw[kq]! + acc[kq]!, exact);
+              const r = sigmoid(xw[(u + k) * Q + q]! + acc[(u + k) * Q + q]!, exact);
               G[go + k] = z;
               G[go + u + k] = r;
               acc[kq] = z;
@@ -163,12 +223,11 @@ export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias:
           }
           for (let q = 0; q < nq; q++) {
             const row = rows[q]!;
-            const xo = row * G3;
             const go = row * gStride;
             const ho = row * u;
             for (let k = 0; k < u; k++) {
               const kq = k * Q + q;
-              const n = tanh(xp[xo + u2 + k]! + bi[u2 + k]! + acc[(u2 + k) * Q + q]!, exact);
+              const n = tanh(xw[(u2 + k) * Q + q]! + acc[(u2 + k) * Q + q]!, exact);
               const z = acc[kq]!;
               const h = n + z * (hp[kq]! - n);
               G[go + u2 + k] = n;
@@ -187,17 +246,19 @@ export function gruForwardCpu(g: GruGeometry, xp: HostArray, U: HostArray, bias:
 }
 
 /**
- * BPTT: inputs [U, G, H, dH?, dHL?, dG?] (present per `has`), outputs [dXp, dU, dBias].
- * dU and dBias are accumulated in float64 and written once.
+ * BPTT: inputs [x, W, U, G, H, dH?, dHL?, dG?] (present per `has`), outputs [dx, dW, dU, dBias]
+ * (dx untouched unless has.dx). The input-side gradients dXp never leave the loop: dx = dXp·Wᵀ
+ * and dW += x ⊗ dXp are taken per step. Weight gradients accumulate in float64, written once.
  */
 export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: readonly HostArray[], outputs: readonly HostArray[]): void {
-  const { B, T, D, units: u, resetAfter } = g;
-  const [U, G, H] = inputs as [HostArray, HostArray, HostArray];
-  let next = 3;
+  const { B, T, F, D, units: u, resetAfter } = g;
+  const [x, W, U, G, H] = inputs as [HostArray, HostArray, HostArray, HostArray, HostArray];
+  let next = 5;
   const dH = has.dH ? inputs[next++]! : null;
   const dHL = has.dHL ? inputs[next++]! : null;
   const dG = has.dG ? inputs[next++]! : null;
-  const [dXp, dU, dBias] = outputs as [HostArray, HostArray, HostArray];
+  const [dx, dW, dU, dBias] = outputs as [HostArray, HostArray, HostArray, HostArray];
+  const N = D * 3 * u;
   const G3 = 3 * u;
   const u2 = 2 * u;
   const u3 = 3 * u;
@@ -214,15 +275,20 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
   const dhA = new Float64Array(u * Q);
   const rows = new Int32Array(Q);
   const drhs = new Float64Array(Q);
+  const xs = new Float64Array(F * Q);
   const Ud = new Float64Array(u * G3);
+  const Wd = new Float64Array(F * G3);
   const accU = new Float64Array(u * G3);
+  const accW = new Float64Array(F * G3);
   const accB = new Float64Array(NB * G3);
   const nRec = resetAfter ? G3 : u2;
   for (let d = 0; d < D; d++) {
     const back = ((g.backMask >> d) & 1) === 1;
     const uBase = d * u * G3;
     for (let i = 0; i < u * G3; i++) Ud[i] = U[uBase + i]!;
+    for (let f = 0; f < F; f++) for (let j = 0; j < G3; j++) Wd[f * G3 + j] = W[f * N + d * G3 + j]!;
     accU.fill(0);
+    accW.fill(0);
     accB.fill(0);
     for (let b0 = 0; b0 < B; b0 += Q) {
       const nq = Math.min(Q, B - b0);
@@ -233,7 +299,8 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
         for (let q = 0; q < nq; q++) {
           const row = ((b0 + q) * T + t) * D + d;
           rows[q] = row;
-          const xo = row * G3;
+          const xo = ((b0 + q) * T + t) * F;
+          for (let f = 0; f < F; f++) xs[f * Q + q] = x[xo + f]!;
           const go = row * GW;
           const ho = row * u;
           const lo = ((b0 + q) * D + d) * u;
@@ -255,7 +322,6 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
             }
             const dnp = dnn * (1 - n * n);
             dn[kq] = dnp;
-            dXp[xo + u2 + k] = dnp;
             if (resetAfter) {
               const r = G[go + u + k]!;
               const hr = G[go + u3 + k]!;
@@ -270,8 +336,6 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
               gr[kq] = dzp;
               gr[(u + k) * Q + q] = drp;
               gr[(u2 + k) * Q + q] = dhr;
-              dXp[xo + k] = dzp;
-              dXp[xo + u + k] = drp;
               dhc[kq] = dh * z;
             } else {
               dzA[kq] = dz;
@@ -301,7 +365,6 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
             for (let q = 0; q < nq; q++) {
               const row = rows[q]!;
               const go = row * GW;
-              const xo = row * G3;
               const kq = k * Q + q;
               const drh = drhs[q]!;
               const z = G[go + k]!;
@@ -312,8 +375,6 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
               const dzp = dzA[kq]! * z * (1 - z);
               gr[kq] = dzp;
               gr[(u + k) * Q + q] = drp;
-              dXp[xo + k] = dzp;
-              dXp[xo + u + k] = drp;
               rh[kq] = r * hp[kq]!;
               dhc[kq] = dhA[kq]! * z + drh * r;
             }
@@ -362,6 +423,48 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
             }
           }
         }
+        // The input side: dW += x ⊗ dXp, dx = dXp·Wᵀ, with dXp = [dz, dr, dĥ] = [gr z|r rows, dn].
+        for (let f = 0, fq = 0; f < F; f++, fq += Q) {
+          const x0 = xs[fq]!;
+          const x1 = xs[fq + 1]!;
+          const x2 = xs[fq + 2]!;
+          const x3 = xs[fq + 3]!;
+          const wo = f * G3;
+          for (let j = 0, jq = 0; j < u2; j++, jq += Q) {
+            accW[wo + j]! += x0 * gr[jq]! + x1 * gr[jq + 1]! + x2 * gr[jq + 2]! + x3 * gr[jq + 3]!;
+          }
+          for (let k = 0, kq = 0; k < u; k++, kq += Q) {
+            accW[wo + u2 + k]! += x0 * dn[kq]! + x1 * dn[kq + 1]! + x2 * dn[kq + 2]! + x3 * dn[kq + 3]!;
+          }
+          if (!has.dx) continue;
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          for (let j = 0, jq = 0; j < u2; j++, jq += Q) {
+            const w = Wd[wo + j]!;
+            a0 += w * gr[jq]!;
+            a1 += w * gr[jq + 1]!;
+            a2 += w * gr[jq + 2]!;
+            a3 += w * gr[jq + 3]!;
+          }
+          for (let k = 0, kq = 0; k < u; k++, kq += Q) {
+            const w = Wd[wo + u2 + k]!;
+            a0 += w * dn[kq]!;
+            a1 += w * dn[kq + 1]!;
+            a2 += w * dn[kq + 2]!;
+            a3 += w * dn[kq + 3]!;
+          }
+          drhs[0] = a0;
+          drhs[1] = a1;
+          drhs[2] = a2;
+          drhs[3] = a3;
+          // Directions after the first add to dx.
+          for (let q = 0; q < nq; q++) {
+            const i = ((b0 + q) * T + t) * F + f;
+            dx[i] = d === 0 ? drhs[q]! : dx[i]! + drhs[q]!;
+          }
+        }
         for (let j = 0, jq = 0; j < G3; j++, jq += Q) {
           const gsum = gr[jq]! + gr[jq + 1]! + gr[jq + 2]! + gr[jq + 3]!;
           if (j < u2) {
@@ -376,6 +479,7 @@ export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: reado
       }
     }
     for (let i = 0; i < u * G3; i++) dU[uBase + i] = accU[i]!;
+    for (let f = 0; f < F; f++) for (let j = 0; j < G3; j++) dW[f * N + d * G3 + j] = accW[f * G3 + j]!;
     for (let i = 0; i < NB * G3; i++) dBias[d * NB * G3 + i] = accB[i]!;
   }
 }

@@ -5,26 +5,35 @@ import bwdTiledSource from '../../shaders/gru_backward_tiled.wgsl';
 import reduceSource from '../../shaders/gru_reduce.wgsl';
 import type { GpuProgram, HostArray, Kernel, Uniform } from './backend.js';
 import { gruBackwardCpu, gruForwardCpu } from './gru-cpu.js';
+import { matmulKernel, type MatmulVariant } from './matmul.js';
 import { fillTemplate, grid } from './template.js';
 
 /**
- * The whole-sequence GRU recurrence (Keras TF2 math, gate order [z | r | h]) for D directions at
- * once. The input projection x·W is done outside (one GEMM); this kernel adds the biases.
+ * A GRU layer over whole sequences (Keras TF2 math, gate order [z | r | h]) for D directions at
+ * once: the input projection and the recurrence forward, BPTT and every gradient backward.
  *
  * Layouts (row-major):
- *   xp [B, T, D·3u]   projected inputs, direction d's gates at columns d·3u…
+ *   x  [B, T, F]      inputs (shared by the directions)
+ *   W  [F, D·3u]      input kernels side by side (direction d at columns d·3u…)
  *   U  [D, u, 3u]     recurrent kernels
  *   bias [D, 2, 3u] (resetAfter: input row, recurrent row) or [D, 3u]
- *   H  [B, T, D·u]    hidden state after consuming input t (input-time order for both directions,
- *                     so D = 2 is Bidirectional's 'concat' layout)
+ *   H  [B, T, D·u]    state after consuming input t (input-time order for both directions, so
+ *                     D = 2 is Bidirectional's 'concat' layout)
  *   HL [B, D·u]       final state of each direction
  *   G  [B, T, D·GW]   saved activations for BPTT: z, r, ĥ and (resetAfter) hU_h + b_rh; GW = 4u or 3u
- * Backward adds dXp (layout of xp), dU (of U) and dBias (of bias).
- * The CPU loops are in gru-cpu.ts.
+ *   xp, dXp [B, T, D·3u]  projected inputs and their gradient (GPU scratch only)
+ *
+ * WebGPU, forward: xp = x·W (GEMM), then ONE recurrence dispatch over every step and direction.
+ * Backward: ONE BPTT dispatch (dXp, and per-tile partials of dU, dW and dBias accumulated over the
+ * tile's steps — split-K for dW = xᵀ·dXp, whose K = B·T is huge and whose output is tiny), one
+ * dispatch summing the partials, one GEMM dx = dXp·Wᵀ (which also sums the directions).
+ * The CPU loops (gru-cpu.ts) fuse the projection and its gradients into the time loop.
  */
 export interface GruGeometry {
   B: number;
   T: number;
+  /** Input features. */
+  F: number;
   D: number;
   units: number;
   resetAfter: boolean;
@@ -34,11 +43,12 @@ export interface GruGeometry {
   save: boolean;
 }
 
-/** Which optional output gradients the BPTT kernel reads (absent ones are zero). */
+/** Which optional output gradients the BPTT kernel reads (absent ones are zero), and whether dx is wanted. */
 export interface GruGradInputs {
   dH: boolean;
   dHL: boolean;
   dG: boolean;
+  dx: boolean;
 }
 
 export type GruVariant = 'tiled' | 'fallback';
@@ -49,6 +59,16 @@ export const gateWidth = (units: number, resetAfter: boolean): number => (resetA
 /** Hidden sizes the fused kernels take; above, the op layer uses the per-step composition. */
 export const MAX_FUSED_UNITS = 256;
 
+/** WGSL's limit on a shader's private (and function) address space. */
+const PRIVATE_BYTES = 8192;
+
+/** Bytes of private memory the barrier-free BPTT kernel needs (the larger of the two kernels). */
+export function fallbackPrivateBytes(g: Pick<GruGeometry, 'units' | 'F'>): number {
+  const u = g.units;
+  // 4 step slots of h_prev, r⊙h_prev, dĥ (u each), recurrent grads (3u), inputs (F), plus 4 carried vectors.
+  return 4 * (4 * (6 * u + g.F) + 4 * u);
+}
+
 /** How a tiled workgroup is laid out: S sequences × TPS threads, each thread owning KPT units. */
 export interface TileShape {
   S: number;
@@ -57,19 +77,31 @@ export interface TileShape {
   sharedU: boolean;
 }
 
-export function tileShape(g: GruGeometry, workgroupStorageBytes: number, maxInvocations = 256): TileShape {
+export function tileShape(g: Pick<GruGeometry, 'B' | 'D' | 'units' | 'F'>, workgroupStorageBytes: number, maxInvocations = 256, sequences = 0): TileShape {
   const u = g.units;
   const maxThreads = Math.min(256, maxInvocations);
   const KPT = Math.ceil(u / maxThreads);
   const TPS = Math.ceil(u / KPT);
   // Aim for ≥ 128 workgroups so that a GPU's SMs all get a tile; never more sequences than exist.
   const byThreads = Math.max(1, Math.floor(maxThreads / TPS));
-  let S = Math.max(1, Math.min(byThreads, Math.floor((g.B * g.D) / 128), g.B));
-  // Backward is the larger of the two: hs, ns, rhs (2·S·u each) and gs (2·S·3u) floats.
-  const perSeq = 12 * u;
+  let S = Math.max(1, Math.min(byThreads, sequences > 0 ? sequences : Math.floor((g.B * g.D) / 128), g.B));
+  // Backward is the larger kernel: h_prev, dĥ, r⊙h_prev (u each), recurrent grads (3u) and the
+  // inputs (F), all double-buffered.
+  const perSeq = 2 * (6 * u + g.F);
   while (S > 1 && S * perSeq * 4 > workgroupStorageBytes) S--;
   const sharedU = (S * perSeq + 3 * u * u) * 4 <= workgroupStorageBytes;
   return { S, TPS, KPT, sharedU };
+}
+
+/** Whether the tiled kernels fit this device at all (one sequence per workgroup, U in global memory). */
+export function tiledFits(g: Pick<GruGeometry, 'units' | 'F'>, workgroupStorageBytes: number): boolean {
+  return 2 * (6 * g.units + g.F) * 4 <= workgroupStorageBytes;
+}
+
+/** The kernel family to use: the requested one unless it cannot hold this layer. */
+export function pickVariant(want: GruVariant, g: Pick<GruGeometry, 'units' | 'F'>, workgroupStorageBytes: number): GruVariant {
+  if (want === 'fallback' && fallbackPrivateBytes(g) > PRIVATE_BYTES && tiledFits(g, workgroupStorageBytes)) return 'tiled';
+  return want;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,6 +109,7 @@ export function tileShape(g: GruGeometry, workgroupStorageBytes: number, maxInvo
 
 const WGSL_COMMON = (g: GruGeometry) => ({
   UNITS: g.units,
+  F: g.F,
   GW: gateWidth(g.units, g.resetAfter),
   NB: g.resetAfter ? 2 : 1,
   RESET_AFTER: g.resetAfter ? 'true' : 'false',
@@ -84,99 +117,136 @@ const WGSL_COMMON = (g: GruGeometry) => ({
 
 const FALLBACK_WG = 64;
 
-/** The forward kernel: one dispatch for every direction and time step. */
-export function gruForwardKernel(name: string, g: GruGeometry, variant: GruVariant, workgroupStorageBytes: number, maxThreads = 256): Kernel {
+export interface GruDevice {
+  variant: GruVariant;
+  matmul: MatmulVariant;
+  /** maxComputeWorkgroupStorageSize */
+  storage: number;
+  /** Threads per tiled workgroup at most. */
+  threads: number;
+  /** Sequences per tiled workgroup (0: chosen from the batch size). */
+  sequences: number;
+}
+
+/** Forward: inputs [x, W, U, bias] → outputs [H, HL, G]; scratch [xp]. */
+export function gruForwardKernel(name: string, g: GruGeometry, dev: GruDevice): Kernel {
+  const { B, T, F, D, units: u } = g;
+  const N = D * 3 * u;
   const save = {
     G_DECL: g.save ? '@group(0) @binding(5) var<storage, read_write> G: array<f32>;' : '',
     SAVE_FN: g.save ? 'fn saveGate(i: u32, v: f32) { G[i] = v; }' : 'fn saveGate(i: u32, v: f32) {}',
     B_UNIFORM: g.save ? 6 : 5,
   };
-  const bind = g.save ? [0, 1, 2, 3, 4, 5] : [0, 1, 2, 3, 4];
+  // Storages: [x, W, U, bias, H, HL, G, xp].
+  const XP = 7;
+  const bind = g.save ? [XP, 2, 3, 4, 5, 6] : [XP, 2, 3, 4, 5];
   const tag = `${g.resetAfter ? 'ra' : 'rb'}${g.save ? ':save' : ''}`;
+  const variant = pickVariant(dev.variant, g, dev.storage);
   return {
     name,
+    temps: [{ size: Math.max(1, B * T * N), dtype: 'float32' }],
     cpu(inputs, outputs) {
-      const [xp, U, bias] = inputs as [HostArray, HostArray, HostArray];
+      const [x, W, U, bias] = inputs as [HostArray, HostArray, HostArray, HostArray];
       const [H, HL, G] = outputs as [HostArray, HostArray, HostArray];
-      gruForwardCpu(g, xp, U, bias, H, HL, G);
+      gruForwardCpu(g, x, W, U, bias, H, HL, G);
     },
-    gpu(): GpuProgram {
+    gpu(): GpuProgram[] {
       const common = WGSL_COMMON(g);
+      const project = matmulProgram(name, { M: B * T, N, K: F, aM: F, aK: 1, bK: N, bN: 1 }, dev.matmul, [0, 1, XP]);
       if (variant === 'fallback') {
-        const workgroups = grid(Math.ceil((g.B * g.D) / FALLBACK_WG));
-        return {
-          key: `gru:fwd:fallback:u${g.units}:${tag}`,
+        const workgroups = grid(Math.ceil((B * D) / FALLBACK_WG));
+        return [project, {
+          key: `gru:fwd:fallback:u${u}:${tag}`,
           workgroups,
           bind,
-          uniforms: u32s(g.B, g.T, g.D, g.backMask, workgroups[0]),
+          uniforms: u32s(B, T, D, g.backMask, workgroups[0]),
           code: () => fillTemplate(fwdFallbackSource, { ...common, ...save, WG: FALLBACK_WG }),
-        };
+        }];
       }
-      const ts = tileShape(g, workgroupStorageBytes, maxThreads);
-      const nTiles = Math.ceil(g.B / ts.S);
-      return {
-        key: `gru:fwd:tiled:u${g.units}:${tag}:S${ts.S}:T${ts.TPS}:K${ts.KPT}:${ts.sharedU ? 'su' : 'gu'}`,
-        workgroups: [nTiles, g.D, 1],
+      const ts = tileShape(g, dev.storage, dev.threads, dev.sequences);
+      return [project, {
+        key: `gru:fwd:tiled:u${u}:${tag}:S${ts.S}:T${ts.TPS}:K${ts.KPT}:${ts.sharedU ? 'su' : 'gu'}`,
+        workgroups: [Math.ceil(B / ts.S), D, 1],
         bind,
-        uniforms: u32s(g.B, g.T, g.D, g.backMask),
+        uniforms: u32s(B, T, D, g.backMask),
         code: () => fillTemplate(fwdTiledSource, { ...common, ...save, ...tiledValues(g, ts) }),
-      };
+      }];
     },
   };
 }
 
-/** BPTT: one dispatch over every direction and time step, then one that sums the weight-gradient partials. */
-export function gruBackwardKernel(name: string, g: GruGeometry, has: GruGradInputs, variant: GruVariant, workgroupStorageBytes: number, maxThreads = 256): Kernel {
+/**
+ * Backward: inputs [x, W, U, G, H, dH?, dHL?, dG?] (never both dH and dHL: the op folds dHL into
+ * dH then, keeping the BPTT kernel within 8 storage bindings) → outputs [dx, dW, dU, dBias]
+ * (dx empty unless wanted); scratch [dXp, partials].
+ */
+export function gruBackwardKernel(name: string, g: GruGeometry, has: GruGradInputs, dev: GruDevice): Kernel {
+  const { B, T, F, D, units: u } = g;
   const NB = g.resetAfter ? 2 : 1;
-  const per = (g.units + NB) * 3 * g.units;
-  const ts = variant === 'tiled' ? tileShape(g, workgroupStorageBytes, maxThreads) : null;
-  const nParts = ts ? Math.ceil(g.B / ts.S) : g.B;
-  const nIn = 3 + Number(has.dH) + Number(has.dHL) + Number(has.dG);
+  const N = D * 3 * u;
+  const per = (u + F + NB) * 3 * u;
+  const variant = pickVariant(dev.variant, g, dev.storage);
+  const ts = variant === 'tiled' ? tileShape(g, dev.storage, dev.threads, dev.sequences) : null;
+  const nParts = ts ? Math.ceil(B / ts.S) : B;
+  const nIn = 5 + Number(has.dH) + Number(has.dHL) + Number(has.dG);
   return {
     name,
-    temps: [{ size: Math.max(1, nParts * g.D * per), dtype: 'float32' }],
+    temps: [
+      { size: Math.max(1, B * T * N), dtype: 'float32' },
+      { size: Math.max(1, nParts * D * per), dtype: 'float32' },
+    ],
     cpu(inputs, outputs) {
       gruBackwardCpu(g, has, inputs, outputs);
     },
     gpu(): GpuProgram[] {
       const common = WGSL_COMMON(g);
-      // Storages: [U, G, H, (dH), (dHL), (dG), dXp, dU, dBias, partials].
-      const dXp = nIn;
-      const partials = nIn + 3;
-      const bind = [...Array(nIn).keys(), dXp, partials];
+      // Storages: [x, W, U, G, H, (dH), (dHL), (dG), dx, dW, dU, dBias, dXp, partials].
+      const [DX, DW, DU, DB, DXP, PART] = [nIn, nIn + 1, nIn + 2, nIn + 3, nIn + 4, nIn + 5];
+      const optional = [...Array(nIn - 5).keys()].map((i) => 5 + i);
+      const bind = [2, 3, 4, 0, ...optional, DXP, PART];
       const opt = optionalBindings(has, bind.length);
       const flags = `${has.dH ? 'h' : ''}${has.dHL ? 'l' : ''}${has.dG ? 'g' : ''}`;
       let bptt: GpuProgram;
       if (!ts) {
-        const workgroups = grid(Math.ceil((g.B * g.D) / FALLBACK_WG));
+        const workgroups = grid(Math.ceil((B * D) / FALLBACK_WG));
         bptt = {
-          key: `gru:bwd:fallback:u${g.units}:${g.resetAfter ? 'ra' : 'rb'}:${flags}`,
+          key: `gru:bwd:fallback:u${u}:F${F}:${g.resetAfter ? 'ra' : 'rb'}:${flags}`,
           workgroups,
           bind,
-          uniforms: u32s(g.B, g.T, g.D, g.backMask, workgroups[0]),
+          uniforms: u32s(B, T, D, g.backMask, workgroups[0]),
           code: () => fillTemplate(bwdFallbackSource, { ...common, ...opt, WG: FALLBACK_WG }),
         };
       } else {
         bptt = {
-          key: `gru:bwd:tiled:u${g.units}:${g.resetAfter ? 'ra' : 'rb'}:${flags}:S${ts.S}:T${ts.TPS}:K${ts.KPT}:${ts.sharedU ? 'su' : 'gu'}`,
-          workgroups: [nParts, g.D, 1],
+          key: `gru:bwd:tiled:u${u}:F${F}:${g.resetAfter ? 'ra' : 'rb'}:${flags}:S${ts.S}:T${ts.TPS}:K${ts.KPT}:${ts.sharedU ? 'su' : 'gu'}`,
+          workgroups: [nParts, D, 1],
           bind,
-          uniforms: u32s(g.B, g.T, g.D, g.backMask),
+          uniforms: u32s(B, T, D, g.backMask),
           code: () => fillTemplate(bwdTiledSource, { ...common, ...opt, ...tiledValues(g, ts) }),
         };
       }
-      const rw = grid(Math.ceil((g.D * per) / 256));
+      const rw = grid(Math.ceil((D * per) / 256));
       const reduce: GpuProgram = {
-        key: `gru:reduce:u${g.units}:${g.resetAfter ? 'ra' : 'rb'}`,
+        key: `gru:reduce:u${u}:F${F}:${g.resetAfter ? 'ra' : 'rb'}`,
         workgroups: rw,
-        bind: [partials, nIn + 1, nIn + 2],
-        // Strides of (element, direction, part) in the partials.
-        uniforms: ts ? u32s(nParts, g.D, rw[0], 1, per, g.D * per) : u32s(nParts, g.D, rw[0], g.B * g.D, 1, g.D),
+        bind: [PART, DU, DW, DB],
+        // Strides of (element, direction, part) in the partials: tiles [nParts, D, per],
+        // per-sequence partials of the barrier-free kernel [per, B, D] (lane-contiguous).
+        uniforms: ts ? u32s(nParts, D, rw[0], 1, per, D * per) : u32s(nParts, D, rw[0], B * D, 1, D),
         code: () => fillTemplate(reduceSource, common),
       };
-      return [bptt, reduce];
+      const programs = [bptt, reduce];
+      // dx = dXp·Wᵀ: K runs over every direction's gates, so the directions' contributions add up.
+      if (has.dx) programs.push(matmulProgram(name, { M: B * T, N: F, K: N, aM: N, aK: 1, bK: 1, bN: N }, dev.matmul, [DXP, 1, DX]));
+      return programs;
     },
   };
+}
+
+/** One GEMM program of the shared matmul kernel, bound to three of this kernel's storages. */
+function matmulProgram(name: string, m: { M: number; N: number; K: number; aM: number; aK: number; bK: number; bN: number }, variant: MatmulVariant, bind: number[]): GpuProgram {
+  const program = matmulKernel(name, { batch: 1, aBatch: 0, bBatch: 0, ...m }, variant).gpu() as GpuProgram;
+  return { ...program, bind };
 }
 
 function u32s(...values: number[]): Uniform[] {
@@ -199,9 +269,10 @@ function tiledValues(g: GruGeometry, ts: TileShape): Record<string, string | num
 /**
  * Declarations and readers of the optional gradient inputs: a binding that is absent must not be
  * declared at all (layout 'auto' drops unused bindings, and a bind group may not carry extras).
+ * Fixed bindings before them: U, G, H, x.
  */
 function optionalBindings(has: GruGradInputs, uniformBinding: number): Record<string, string | number> {
-  let b = 3;
+  let b = 4;
   const decl: string[] = [];
   const reader = (present: boolean, name: string, fn: string) => {
     if (!present) return `fn ${fn}(i: u32) -> f32 { return 0.0; }`;

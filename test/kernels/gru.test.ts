@@ -7,6 +7,7 @@ import { CpuBackend } from '../../src/kernels/cpu/backend.js';
 import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import { concat, fromFlat, gruConfig, gruSequence, gruSequencePerStep, gruSequenceStacked, noGrad, reshape, reverse, slice, withBackend, type Tensor } from '../../src/index.js';
 import { tileShape } from '../../src/kernels/gru.js';
+import { gruSequence as layerGruSequence, gruSequencePerStep as layerGruPerStep } from '../../src/nn/gru-math.js';
 import { expectAllClose } from '../helpers/allclose.js';
 import { webgpuForTests } from '../helpers/webgpu.js';
 import { gruProblem, runGru, type RunResult } from './gru-helpers.js';
@@ -55,6 +56,25 @@ describe('GRU on the CPU: fused == per-step (float64)', () => {
         });
         expectSame(stacked, separate, { rtol: 1e-6, atol: 1e-7 }, `stacked resetAfter=${resetAfter} seq=${returnSequences}`);
       }
+    }
+  });
+
+  it("the layers' entry point (src/nn/gru-math.ts) runs fused and equals its per-step version", async () => {
+    for (const c of CONFIGS) {
+      const p = gruProblem(6, 9, 4, 5, c.resetAfter, 5);
+      const opts = { units: 5, ...c };
+      // Output and final state together, as GRU(returnState) uses them.
+      const both = (fn: typeof layerGruSequence) => (x: Tensor, W: Tensor, U: Tensor, b: Tensor) => {
+        const { output, state } = fn(x, W, U, b, opts);
+        return concat([reshape(output, [6, -1]), state], 1);
+      };
+      cpu.resetCounters();
+      const fused = await runGru(cpu, p, both(layerGruSequence));
+      const fusedCalls = cpu.stats().dispatches;
+      cpu.resetCounters();
+      const perStep = await runGru(cpu, p, both(layerGruPerStep));
+      expect(fusedCalls * 5, 'the fused path is a handful of kernels, the per-step one ~10 per step').toBeLessThan(cpu.stats().dispatches);
+      expectSame(fused, perStep, { rtol: 1e-6, atol: 1e-7 }, `layer entry ${label(c)}`);
     }
   });
 
@@ -146,29 +166,34 @@ describe('GRU on WebGPU == CPU', () => {
 
   // The tiled kernel's shapes: several sequences per workgroup with a ragged last tile, U read
   // from global memory when it does not fit in workgroup memory, several units per thread.
-  const tiledShapes: { B: number; T: number; u: number; why: string; threads?: number }[] = [
+  const tiledShapes: { B: number; T: number; u: number; why: string; threads?: number; sequences?: number }[] = [
     { B: 261, T: 4, u: 7, why: 'S > 1, ragged last tile' },
+    { B: 19, T: 4, u: 32, why: '8 sequences × 32 units per workgroup (the tutorial shape on a GPU)', sequences: 8 },
     { B: 3, T: 3, u: 60, why: 'U in global memory' },
     { B: 5, T: 4, u: 20, why: 'two units per thread (16-thread tiles)', threads: 16 },
   ];
   for (const s of tiledShapes) {
     it(`tiled: ${s.why} (B=${s.B}, u=${s.u})`, async () => {
       if (!gpu) return;
-      const ts = tileShape({ B: s.B, T: s.T, D: 1, units: s.u, resetAfter: true, backMask: 0, save: true }, gpu.limits.maxComputeWorkgroupStorageSize, s.threads ?? 256);
+      const ts = tileShape({ B: s.B, D: 1, units: s.u, F: 3 }, gpu.limits.maxComputeWorkgroupStorageSize, s.threads ?? 256, s.sequences ?? 0);
       if (s.u === 7) expect(ts.S).toBeGreaterThan(1);
+      if (s.u === 32) expect(ts.S).toBe(8);
       if (s.u === 60) expect(ts.sharedU).toBe(false);
       if (s.threads) expect(ts.KPT).toBe(2);
-      for (const resetAfter of [true, false]) {
+      // SwiftShader compiles 256-invocation workgroups slowly: the big shape runs one reset mode.
+      for (const resetAfter of s.sequences ? [true] : [true, false]) {
         const p = gruProblem(s.B, s.T, 3, s.u, resetAfter, 15);
         const f = (x: Tensor, W: Tensor, U: Tensor, b: Tensor) => gruSequence(x, W, U, b, { units: s.u, resetAfter, returnSequences: true });
         const want = await runGru(cpu, p, f);
         gruConfig.variant = 'tiled';
         gruConfig.tileThreads = s.threads ?? 256;
+        gruConfig.tileSequences = s.sequences ?? 0;
         try {
           expectSame(await runGru(gpu, p, f), want, tol, `tiled ${s.why} resetAfter=${resetAfter}`);
         } finally {
           gruConfig.variant = 'auto';
           gruConfig.tileThreads = 256;
+          gruConfig.tileSequences = 0;
         }
       }
     });

@@ -17,7 +17,7 @@ const EXPECTED = [
   'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'sigmoidGrad', 'tanhGrad',
   'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'where',
   'sum', 'max', 'reshape', 'transpose', 'slice', 'pad', 'concat', 'reverse', 'broadcastTo', 'matmul', 'gather', 'segmentSum',
-  'gruRecurrence', 'gruRecurrenceGrad',
+  'gru', 'gruGrad',
   'bceWithLogits', 'bceWithLogitsGrad', 'unstack', 'adamUpdate', 'sgdUpdate',
 ];
 

@@ -1,12 +1,13 @@
 /**
- * The GRU layer's sequence pass (Keras TF2 math), as few dispatches as possible:
- *   forward  = one GEMM (x·W for every step and direction) + ONE `gruRecurrence` dispatch;
- *   backward = ONE BPTT dispatch + one partial-sum dispatch (both inside `gruRecurrenceGrad`,
- *              giving dXp, dU and dBias) + the GEMMs dW = xᵀ·dXp and dx = dXp·Wᵀ.
+ * The GRU layer's sequence pass (Keras TF2 math) as ONE registered op, `gru`: inputs x, W, U, bias
+ * for D directions at once, outputs every state, the final states and the activations BPTT needs.
+ * On WebGPU: forward = the input GEMM + ONE recurrence dispatch; backward (`gruGrad`) = ONE BPTT
+ * dispatch (which also takes dW = xᵀ·dXp as per-tile partials), one partial-sum dispatch and the
+ * GEMM dx = dXp·Wᵀ. On the CPU both are single fused loops (src/kernels/gru-cpu.ts).
  * A per-step composition of ordinary ops serves hidden sizes above the fused kernels' limit and
  * is the reference the fused path is tested against.
  */
-import { gateWidth, gruBackwardKernel, gruForwardKernel, MAX_FUSED_UNITS, type GruGeometry, type GruVariant } from '../../kernels/gru.js';
+import { gateWidth, gruBackwardKernel, gruForwardKernel, MAX_FUSED_UNITS, type GruDevice, type GruGeometry, type GruVariant } from '../../kernels/gru.js';
 import type { Backend } from '../../kernels/backend.js';
 import { fromFlat } from '../creation.js';
 import { engine } from '../engine.js';
@@ -14,8 +15,8 @@ import { fail, fmtShape } from '../errors.js';
 import { applyMulti, defineOp, type OpCase } from '../registry.js';
 import type { Tensor } from '../tensor.js';
 import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
-import { matMul } from './matmul.js';
-import { concat, reshape, reverse, slice, stack } from './movement.js';
+import { matMul, matmulConfig } from './matmul.js';
+import { concat, pad, reshape, reverse, slice, stack } from './movement.js';
 
 /** Test and tuning knobs. */
 export const gruConfig: {
@@ -26,9 +27,11 @@ export const gruConfig: {
   maxFusedUnits: number;
   /** Threads per workgroup of the tiled kernels (at most 256 and the device's limit). */
   tileThreads: number;
-} = { variant: 'auto', path: 'auto', maxFusedUnits: MAX_FUSED_UNITS, tileThreads: 256 };
+  /** Sequences per tiled workgroup; 0 picks it from the batch (≥ 128 workgroups when possible). */
+  tileSequences: number;
+} = { variant: 'auto', path: 'auto', maxFusedUnits: MAX_FUSED_UNITS, tileThreads: 256, tileSequences: 0 };
 
-export interface GruRecurrenceAttrs {
+export interface GruAttrs {
   units: number;
   resetAfter: boolean;
   /** One entry per direction: true = that direction consumes t = T−1 … 0. */
@@ -37,17 +40,20 @@ export interface GruRecurrenceAttrs {
   save: boolean;
 }
 
-interface GruGradAttrs extends GruRecurrenceAttrs {
-  /** Which output gradients are passed (after U, G, H): dH, dHL, dG. */
+interface GruGradAttrs extends GruAttrs {
+  /** Which output gradients are passed after [x, W, U, G, H]: dH, dHL (never both), dG. */
   dH: boolean;
   dHL: boolean;
   dG: boolean;
+  /** Compute dx (output 0; empty otherwise). */
+  dx: boolean;
 }
 
-function geometry(xp: Tensor, a: GruRecurrenceAttrs): GruGeometry {
+function geometry(x: Tensor, a: GruAttrs): GruGeometry {
   return {
-    B: xp.shape[0]!,
-    T: xp.shape[1]!,
+    B: x.shape[0]!,
+    T: x.shape[1]!,
+    F: x.shape[2]!,
     D: a.backwards.length,
     units: a.units,
     resetAfter: a.resetAfter,
@@ -56,14 +62,16 @@ function geometry(xp: Tensor, a: GruRecurrenceAttrs): GruGeometry {
   };
 }
 
-/** Kernel family and workgroup memory of the backend a tensor lives on. */
-function device(t: Tensor, op: string): { variant: GruVariant; storage: number; threads: number } {
-  const backend = t.storageFor(op).backend as Backend & { variant?: GruVariant; limits?: GPUSupportedLimits };
-  const variant = gruConfig.variant !== 'auto' ? gruConfig.variant : backend.variant === 'tiled' ? 'tiled' : 'fallback';
+/** Kernel families and limits of the backend a tensor lives on. */
+function device(t: Tensor, op: string): GruDevice {
+  const backend = t.storageFor(op).backend as Backend & { variant?: 'tiled' | 'fallback'; limits?: GPUSupportedLimits };
+  const tiled = backend.variant === 'tiled';
   return {
-    variant,
+    variant: gruConfig.variant !== 'auto' ? gruConfig.variant : tiled ? 'tiled' : 'fallback',
+    matmul: matmulConfig.variant !== 'auto' ? matmulConfig.variant : tiled ? 'tiled' : 'register',
     storage: backend.limits?.maxComputeWorkgroupStorageSize ?? 16384,
     threads: Math.min(gruConfig.tileThreads, 256, backend.limits?.maxComputeInvocationsPerWorkgroup ?? 256),
+    sequences: gruConfig.tileSequences,
   };
 }
 
@@ -71,134 +79,145 @@ function biasShape(D: number, u: number, resetAfter: boolean): number[] {
   return resetAfter ? [D, 2, 3 * u] : [D, 3 * u];
 }
 
-function checkParams(op: string, U: Tensor, bias: Tensor, a: GruRecurrenceAttrs): void {
+function checkWeights(op: string, x: Tensor, W: Tensor, U: Tensor, a: GruAttrs): void {
   const D = a.backwards.length;
   const u = a.units;
   if (!Number.isInteger(u) || u < 1) fail(op, `units must be a positive integer, got ${u}`);
   if (D < 1 || D > 30) fail(op, `needs 1 to 30 directions, got ${D}`);
-  if (U.rank !== 3 || U.shape[0] !== D || U.shape[1] !== u || U.shape[2] !== 3 * u) fail(op, `recurrent kernel must have shape [${D}, ${u}, ${3 * u}] (directions, units, 3·units), got ${fmtShape(U.shape)}`);
-  const bs = biasShape(D, u, a.resetAfter);
-  if (bias.rank !== bs.length || bias.shape.some((v, i) => v !== bs[i])) {
-    fail(op, `bias must have shape ${fmtShape(bs)} for resetAfter=${a.resetAfter}, got ${fmtShape(bias.shape)}`);
-  }
+  if (x.rank !== 3 || x.shape[1]! < 1 || x.shape[2]! < 1) fail(op, `x must be [batch, time ≥ 1, features ≥ 1], got ${fmtShape(x.shape)}`);
+  const F = x.shape[2]!;
+  if (!sameDims(W, [F, D * 3 * u])) fail(op, `kernel must have shape [${F}, ${D * 3 * u}] (features, directions·3·units), got ${fmtShape(W.shape)}`);
+  if (!sameDims(U, [D, u, 3 * u])) fail(op, `recurrent kernel must have shape [${D}, ${u}, ${3 * u}] (directions, units, 3·units), got ${fmtShape(U.shape)}`);
 }
 
 /**
- * inputs [xp [B, T, D·3u], U [D, u, 3u], bias [D, 2, 3u] | [D, 3u]]
+ * inputs [x [B, T, F], W [F, D·3u], U [D, u, 3u], bias [D, 2, 3u] | [D, 3u]]
  * → [H [B, T, D·u] (input-time order), HL [B, D·u] (final states), G [B, T, D·GW] (saved activations)].
  */
-export const gruRecurrenceOp = defineOp<GruRecurrenceAttrs>({
-  name: 'gruRecurrence',
+export const gruOp = defineOp<GruAttrs>({
+  name: 'gru',
   infer(inputs, a) {
-    if (inputs.length !== 3) fail('gruRecurrence', `expects 3 inputs (projected inputs, recurrent kernel, bias), got ${inputs.length}`);
-    const [xp, U, bias] = inputs as [Tensor, Tensor, Tensor];
-    for (const t of inputs) if (t.dtype !== 'float32') fail('gruRecurrence', `inputs must be float32, got ${t.dtype}`);
-    checkParams('gruRecurrence', U, bias, a);
+    if (inputs.length !== 4) fail('gru', `expects 4 inputs (x, kernel, recurrent kernel, bias), got ${inputs.length}`);
+    const [x, W, U, bias] = inputs as [Tensor, Tensor, Tensor, Tensor];
+    for (const t of inputs) if (t.dtype !== 'float32') fail('gru', `inputs must be float32, got ${t.dtype}`);
+    checkWeights('gru', x, W, U, a);
     const D = a.backwards.length;
     const u = a.units;
-    if (xp.rank !== 3 || xp.shape[2] !== D * 3 * u) fail('gruRecurrence', `projected inputs must have shape [batch, time, ${D * 3 * u}] (directions·3·units), got ${fmtShape(xp.shape)}`);
-    const [B, T] = xp.shape as [number, number];
-    if (T < 1) fail('gruRecurrence', `needs at least one time step, got shape ${fmtShape(xp.shape)}`);
+    const bs = biasShape(D, u, a.resetAfter);
+    if (!sameDims(bias, bs)) fail('gru', `bias must have shape ${fmtShape(bs)} for resetAfter=${a.resetAfter}, got ${fmtShape(bias.shape)}`);
+    const [B, T] = x.shape as [number, number];
     return [
       { shape: [B, T, D * u], dtype: 'float32' },
       { shape: [B, D * u], dtype: 'float32' },
       { shape: [B, T, a.save ? D * gateWidth(u, a.resetAfter) : 0], dtype: 'float32' },
     ];
   },
-  kernel([xp], _outs, a) {
-    const dev = device(xp!, 'gruRecurrence');
-    return gruForwardKernel('gruRecurrence', geometry(xp!, a), dev.variant, dev.storage, dev.threads);
+  kernel([x], _outs, a) {
+    return gruForwardKernel('gru', geometry(x!, a), device(x!, 'gru'));
   },
-  grad: ({ dys, inputs: [, U], outputs: [H, , G], attrs }) => {
-    if (!attrs.save) fail('gruRecurrence', 'gradient requested from a pass run without saved activations (save: false)');
-    const [dH, dHL, dG] = dys;
+  grad: ({ dys, inputs: [x, W, U], outputs: [H, , G], attrs }) => {
+    if (!attrs.save) fail('gru', 'gradient requested from a pass run without saved activations (save: false)');
+    let [dH, dHL, dG] = dys;
+    // The BPTT kernel binds at most 8 buffers: with both state gradients, fold the final one in.
+    if (dH && dHL) {
+      dH = add(dH, finalStatesAsSequence(dHL, H!.shape[1]!, attrs));
+      dHL = null;
+    }
     const extra = [dH, dHL, dG].filter((t): t is Tensor => !!t);
-    const [dXp, dU, dBias] = applyMulti(gruRecurrenceGradOp, [U!, G!, H!, ...extra], { ...attrs, dH: !!dH, dHL: !!dHL, dG: !!dG });
-    return [dXp!, dU!, dBias!];
+    const wantDx = x!.requiresGrad;
+    const [dx, dW, dU, dBias] = applyMulti(gruGradOp, [x!, W!, U!, G!, H!, ...extra], { ...attrs, dH: !!dH, dHL: !!dHL, dG: !!dG, dx: wantDx });
+    return [wantDx ? dx! : null, dW!, dU!, dBias!];
   },
   spec: {
-    cases: [
-      ...gruCases(true, [false]),
-      ...gruCases(false, [false]),
-      ...gruCases(true, [true]),
-      ...gruCases(false, [true]),
-      ...gruCases(true, [false, true]),
-      ...gruCases(false, [false, true]),
-    ],
+    cases: ([[true, [false]], [false, [false]], [true, [true]], [false, [true]], [true, [false, true]], [false, [false, true]]] as const).map(([resetAfter, backwards]) => gruCase(resetAfter, backwards)),
   },
 });
 
-function gruCases(resetAfter: boolean, backwards: boolean[]): OpCase<GruRecurrenceAttrs>[] {
-  const [B, T, u] = [3, 5, 7];
+function gruCase(resetAfter: boolean, backwards: readonly boolean[]): OpCase<GruAttrs> {
+  const [B, T, F, u] = [3, 5, 4, 7];
   const D = backwards.length;
-  const note = `${resetAfter ? 'resetAfter' : 'reset before'}${backwards.map((b) => (b ? ' backward' : ' forward')).join(',')}`;
-  return [
-    {
-      inputs: [{ shape: [B, T, D * 3 * u], low: -1.5, high: 1.5 }, { shape: [D, u, 3 * u], low: -0.6, high: 0.6 }, { shape: biasShape(D, u, resetAfter), low: -0.5, high: 0.5 }],
-      attrs: { units: u, resetAfter, backwards, save: true },
-      note,
-    },
-  ];
+  return {
+    inputs: [
+      { shape: [B, T, F], low: -1, high: 1 },
+      { shape: [F, D * 3 * u], low: -0.6, high: 0.6 },
+      { shape: [D, u, 3 * u], low: -0.6, high: 0.6 },
+      { shape: biasShape(D, u, resetAfter), low: -0.5, high: 0.5 },
+    ],
+    attrs: { units: u, resetAfter, backwards, save: true },
+    note: `${resetAfter ? 'resetAfter' : 'reset before'}${backwards.map((b) => (b ? ' backward' : ' forward')).join(',')}`,
+  };
+}
+
+/** dHL [B, D·u] placed at each direction's last processed step of a [B, T, D·u] zero sequence. */
+function finalStatesAsSequence(dHL: Tensor, T: number, a: GruAttrs): Tensor {
+  const B = dHL.shape[0]!;
+  const u = a.units;
+  const pieces = a.backwards.map((back, d) => {
+    const piece = reshape(a.backwards.length === 1 ? dHL : slice(dHL, [0, d * u], [B, u]), [B, 1, u]);
+    return pad(piece, [[0, 0], back ? [0, T - 1] : [T - 1, 0], [0, 0]]);
+  });
+  return concat(pieces, 2);
 }
 
 /**
- * BPTT: inputs [U, G, H, dH?, dHL?, dG?] → [dXp (as xp), dU (as U), dBias (as bias)].
- * Two dispatches on WebGPU: the walk back through time (writing dXp and per-tile partials of
- * dU/dBias), and the sum of the partials.
+ * Backward of `gru`: inputs [x, W, U, G, H, dH?, dHL?, dG?] → [dx (as x, or empty), dW, dU, dBias].
+ * Three dispatches on WebGPU: the walk back through time (dXp, and per-tile partials of dU, dW and
+ * dBias), the sum of the partials, and the GEMM dx = dXp·Wᵀ.
  */
-export const gruRecurrenceGradOp = defineOp<GruGradAttrs>({
-  name: 'gruRecurrenceGrad',
+export const gruGradOp = defineOp<GruGradAttrs>({
+  name: 'gruGrad',
   infer(inputs, a) {
-    const n = 3 + Number(a.dH) + Number(a.dHL) + Number(a.dG);
-    if (inputs.length !== n) fail('gruRecurrenceGrad', `expects ${n} inputs for dH=${a.dH}, dHL=${a.dHL}, dG=${a.dG}, got ${inputs.length}`);
-    const [U, G, H] = inputs as [Tensor, Tensor, Tensor];
+    const n = 5 + Number(a.dH) + Number(a.dHL) + Number(a.dG);
+    if (inputs.length !== n) fail('gruGrad', `expects ${n} inputs for dH=${a.dH}, dHL=${a.dHL}, dG=${a.dG}, got ${inputs.length}`);
+    if (a.dH && a.dHL) fail('gruGrad', 'takes dH or dHL, not both (fold the final-state gradient into dH)');
+    const [x, W, U, G, H] = inputs as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    checkWeights('gruGrad', x, W, U, a);
     const D = a.backwards.length;
     const u = a.units;
-    if (H.rank !== 3 || H.shape[2] !== D * u) fail('gruRecurrenceGrad', `hidden states must have shape [batch, time, ${D * u}], got ${fmtShape(H.shape)}`);
-    const [B, T] = H.shape as [number, number];
+    const [B, T] = x.shape as [number, number];
+    if (!sameDims(H, [B, T, D * u])) fail('gruGrad', `hidden states must have shape [${B}, ${T}, ${D * u}], got ${fmtShape(H.shape)}`);
     const GW = gateWidth(u, a.resetAfter);
-    if (G.rank !== 3 || G.shape[0] !== B || G.shape[1] !== T || G.shape[2] !== D * GW) fail('gruRecurrenceGrad', `saved activations must have shape [${B}, ${T}, ${D * GW}], got ${fmtShape(G.shape)}`);
-    let k = 3;
-    if (a.dH && !sameDims(inputs[k++]!, H.shape)) fail('gruRecurrenceGrad', `dH must have shape ${fmtShape(H.shape)}`);
-    if (a.dHL && !sameDims(inputs[k++]!, [B, D * u])) fail('gruRecurrenceGrad', `dHL must have shape [${B}, ${D * u}]`);
-    if (a.dG && !sameDims(inputs[k++]!, G.shape)) fail('gruRecurrenceGrad', `dG must have shape ${fmtShape(G.shape)}`);
+    if (!sameDims(G, [B, T, D * GW])) fail('gruGrad', `saved activations must have shape [${B}, ${T}, ${D * GW}], got ${fmtShape(G.shape)}`);
+    let k = 5;
+    if (a.dH && !sameDims(inputs[k++]!, H.shape)) fail('gruGrad', `dH must have shape ${fmtShape(H.shape)}`);
+    if (a.dHL && !sameDims(inputs[k++]!, [B, D * u])) fail('gruGrad', `dHL must have shape [${B}, ${D * u}]`);
+    if (a.dG && !sameDims(inputs[k++]!, G.shape)) fail('gruGrad', `dG must have shape ${fmtShape(G.shape)}`);
     return [
-      { shape: [B, T, D * 3 * u], dtype: 'float32' },
+      { shape: a.dx ? x.shape : [0], dtype: 'float32' },
+      { shape: W.shape, dtype: 'float32' },
       { shape: U.shape, dtype: 'float32' },
       { shape: biasShape(D, u, a.resetAfter), dtype: 'float32' },
     ];
   },
   kernel(inputs, _outs, a) {
-    const H = inputs[2]!;
-    const dev = device(H, 'gruRecurrenceGrad');
-    const g: GruGeometry = { ...geometry(H, a), save: true };
-    return gruBackwardKernel('gruRecurrenceGrad', g, { dH: a.dH, dHL: a.dHL, dG: a.dG }, dev.variant, dev.storage, dev.threads);
+    const x = inputs[0]!;
+    return gruBackwardKernel('gruGrad', { ...geometry(x, a), save: true }, { dH: a.dH, dHL: a.dHL, dG: a.dG, dx: a.dx }, device(x, 'gruGrad'));
   },
   spec: {
-    noGrad: 'the fused BPTT kernel of gruRecurrence (its own gradient is not needed)',
-    cases: ([[true, [false]], [false, [true]], [true, [false, true]], [false, [true, false]]] as const).flatMap(([resetAfter, backwards], i) => {
-      const [B, T, u] = [3, 5, 7];
+    noGrad: 'the fused BPTT kernel of gru (its own gradient is not needed)',
+    cases: ([[true, [false]], [false, [true]], [true, [false, true]], [false, [true, false]]] as const).map(([resetAfter, backwards], i) => {
+      const [B, T, F, u] = [3, 5, 4, 7];
       const D = backwards.length;
       const GW = gateWidth(u, resetAfter);
-      // Alternate which output gradients are present.
+      // Vary which output gradients are present, and whether dx is wanted.
       const dH = i !== 1;
-      const dHL = i !== 0;
+      const dHL = i === 1;
       const dG = i >= 2;
       const activations = { shape: [B, T, D * GW], low: 0.05, high: 0.95 };
-      return [
-        {
-          inputs: [
-            { shape: [D, u, 3 * u], low: -0.6, high: 0.6 },
-            activations,
-            { shape: [B, T, D * u], low: -1, high: 1 },
-            ...(dH ? [{ shape: [B, T, D * u] }] : []),
-            ...(dHL ? [{ shape: [B, D * u] }] : []),
-            ...(dG ? [activations] : []),
-          ],
-          attrs: { units: u, resetAfter, backwards, save: true, dH, dHL, dG },
-          note: `${resetAfter ? 'resetAfter' : 'reset before'} D=${D}${dH ? ' dH' : ''}${dHL ? ' dHL' : ''}${dG ? ' dG' : ''}`,
-        },
-      ];
+      return {
+        inputs: [
+          { shape: [B, T, F], low: -1, high: 1 },
+          { shape: [F, D * 3 * u], low: -0.6, high: 0.6 },
+          { shape: [D, u, 3 * u], low: -0.6, high: 0.6 },
+          activations,
+          { shape: [B, T, D * u], low: -1, high: 1 },
+          ...(dH ? [{ shape: [B, T, D * u] }] : []),
+          ...(dHL ? [{ shape: [B, D * u] }] : []),
+          ...(dG ? [activations] : []),
+        ],
+        attrs: { units: u, resetAfter, backwards, save: true, dH, dHL, dG, dx: i !== 2 },
+        note: `${resetAfter ? 'resetAfter' : 'reset before'} D=${D}${dH ? ' dH' : ''}${dHL ? ' dHL' : ''}${dG ? ' dG' : ''}${i !== 2 ? ' dx' : ''}`,
+      };
     }),
   },
 });
@@ -243,7 +262,7 @@ function needsSave(inputs: readonly (Tensor | null)[]): boolean {
   return engine.gradEnabled && inputs.some((t) => t?.requiresGrad);
 }
 
-/** x [B, T, F] · W [F, N] as one GEMM over all B·T rows → [B, T, N]. */
+/** x [B, T, F] · W [F, N] as one GEMM over all B·T rows → [B, T, N] (the per-step path's projection). */
 function project(x: Tensor, W: Tensor): Tensor {
   const [B, T, F] = x.shape as [number, number, number];
   return reshape(matMul(reshape(x, [B * T, F]), W), [B, T, W.shape[1]!]);
@@ -282,7 +301,7 @@ export function gruSequenceWithState(x: Tensor, kernel: Tensor, recurrentKernel:
   }
   const b = bias ?? zerosOn(x, biasShape(1, u, resetAfter).slice(1));
   const save = needsSave([x, kernel, recurrentKernel, bias]);
-  const [H, HL] = applyMulti(gruRecurrenceOp, [project(x, kernel), reshape(recurrentKernel, [1, u, 3 * u]), reshape(b, biasShape(1, u, resetAfter))], {
+  const [H, HL] = applyMulti(gruOp, [x, kernel, reshape(recurrentKernel, [1, u, 3 * u]), reshape(b, biasShape(1, u, resetAfter))], {
     units: u, resetAfter, backwards: [goBackwards], save,
   });
   if (!returnSequences) return { output: HL!, state: HL! };
@@ -326,7 +345,7 @@ export function gruSequenceStacked(x: Tensor, kernel: Tensor, recurrentKernel: T
   }
   const b = bias ?? zerosOn(x, biasShape(D, u, resetAfter));
   const save = needsSave([x, kernel, recurrentKernel, bias]);
-  const [H, HL] = applyMulti(gruRecurrenceOp, [project(x, kernel), recurrentKernel, b], { units: u, resetAfter, backwards: options.backwards, save });
+  const [H, HL] = applyMulti(gruOp, [x, kernel, recurrentKernel, b], { units: u, resetAfter, backwards: options.backwards, save });
   return options.returnSequences ? H! : HL!;
 }
 
