@@ -23,3 +23,5 @@ export * as plot from './plot/index.js';
 export * as data from './data/index.js';
 export { sigmoidCrossEntropyWithLogits } from './tensor/ops/bce.js';
 export { unstack } from './tensor/ops/unstack.js';
+export * as io from './io/index.js';
+export { saveModel, loadModel, loadModelBundle } from './io/model-io.js';

@@ -38,8 +38,9 @@ export class ProgressBar {
   /** `done` units finished (of total), `amount` of work for the rate, extra text at the end. */
   update(done: number, amount: number, extra = '', force = false): void {
     const now = Date.now();
-    if (!force && now - this.last < (this.o.interval ?? 200) && done < this.o.total) return;
-    if (!this.out.tty && !force && done < this.o.total) return;
+    // On a TTY redraw in place every `interval`; in logs print a line every 10 s and the final one.
+    const every = this.out.tty ? (this.o.interval ?? 200) : 10_000;
+    if (!force && now - this.last < every) return;
     this.last = now;
     const secs = (now - this.start) / 1000;
     const rate = secs > 0 ? amount / secs : 0;
