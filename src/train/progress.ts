@@ -28,7 +28,7 @@ export function formatDuration(seconds: number): string {
 
 export class ProgressBar {
   private readonly start = Date.now();
-  private last = 0;
+  private last = Date.now();
   private readonly out: { write: (s: string) => void; tty: boolean };
 
   constructor(private readonly o: ProgressOptions) {
