@@ -1,11 +1,14 @@
 // C[b] = A[b]·B[b] with any operand strides (so transposes are free). Barrier-free register
 // blocking: each invocation owns a 4×4 block of C and streams A and B from memory. This is the
 // variant for software adapters (workgroupBarrier is very slow on SwiftShader) and skinny shapes.
+// The stored value is OUT(v) for v the dot product at column n: v itself, or a fused epilogue
+// (bias add, activation) whose bindings are inserted before C (src/kernels/matmul.ts).
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+{{EPILOGUE_BINDINGS}}
+@group(0) @binding({{C_BINDING}}) var<storage, read_write> C: array<f32>;
 struct Params { M: u32, N: u32, K: u32, aBatch: u32, bBatch: u32, aM: u32, aK: u32, bK: u32, bN: u32 };
-@group(0) @binding(3) var<uniform> u: Params;
+@group(0) @binding({{U_BINDING}}) var<uniform> u: Params;
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -32,7 +35,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let m = m0 + i;
     if (m < u.M) {
       for (var j = 0u; j < 4u; j++) {
-        if (n0 + j < u.N) { C[cBase + m * u.N + n0 + j] = acc[i][j]; }
+        let n = n0 + j;
+        if (n < u.N) { let v = acc[i][j]; C[cBase + m * u.N + n] = {{OUT}}; }
       }
     }
   }

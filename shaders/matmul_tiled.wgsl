@@ -1,10 +1,12 @@
 // C[b] = A[b]·B[b] with any operand strides. 64×64 output tile per workgroup, 16-deep K tiles
 // staged in workgroup memory, 4×4 outputs per invocation: the variant for real GPUs.
+// The stored value is OUT(v) at column n, as in matmul_register.wgsl.
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+{{EPILOGUE_BINDINGS}}
+@group(0) @binding({{C_BINDING}}) var<storage, read_write> C: array<f32>;
 struct Params { M: u32, N: u32, K: u32, aBatch: u32, bBatch: u32, aM: u32, aK: u32, bK: u32, bN: u32 };
-@group(0) @binding(3) var<uniform> u: Params;
+@group(0) @binding({{U_BINDING}}) var<uniform> u: Params;
 
 const TILE = 64u;
 const TK = 16u;
@@ -44,7 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let m = tileM + lid.y * 4u + i;
     for (var j = 0u; j < 4u; j++) {
       let n = tileN + lid.x * 4u + j;
-      if (m < u.M && n < u.N) { C[cBase + m * u.N + n] = acc[i][j]; }
+      if (m < u.M && n < u.N) { let v = acc[i][j]; C[cBase + m * u.N + n] = {{OUT}}; }
     }
   }
 }

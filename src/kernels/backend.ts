@@ -64,8 +64,25 @@ export interface Backend {
   readonly name: 'cpu' | 'webgpu';
   /** Human-readable description of the device, e.g. the adapter's vendor and architecture. */
   readonly description: string;
+  /** A view's offset must be a multiple of this many elements (the device's storage offset alignment). */
+  readonly viewAlignment: number;
+  /** The most elements one kernel can bind as a single storage (a device limit). */
+  readonly maxStorageElements: number;
   alloc(size: number, dtype: DType): Storage;
+  /** Returns the buffer to the backend; does nothing for a view (its parent owns the memory). */
   free(storage: Storage): void;
+  /**
+   * A storage aliasing `size` elements of `parent` from element `offset` (a multiple of
+   * `viewAlignment`): kernels, reads, writes and copies see only that range. It owns no memory:
+   * freeing it does nothing, and it must not be used after its parent is freed.
+   */
+  view(parent: Storage, offset: number, size: number): Storage;
+  /**
+   * Copies `count` elements src[srcOffset…] → dst[dstOffset…] on the device, in order with the
+   * dispatches around it; not a dispatch (a buffer-to-buffer copy on WebGPU). `src` and `dst` must
+   * not share memory.
+   */
+  copy(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, count: number): void;
   write(storage: Storage, data: ArrayLike<number>): void;
   read(storage: Storage): Promise<Float32Array | Int32Array>;
   /** Synchronous readback where the backend can (CPU); otherwise undefined. */
@@ -76,4 +93,24 @@ export interface Backend {
   stats(): BackendStats;
   resetCounters(): void;
   dispose(): void;
+}
+
+/** Validates a view request (shared by the backends). */
+export function checkView(parent: Storage, offset: number, size: number): void {
+  const align = parent.backend.viewAlignment;
+  if (!(Number.isInteger(offset) && Number.isInteger(size) && offset >= 0 && size >= 0 && offset + size <= parent.size)) {
+    throw new Error(`view: elements [${offset}, ${offset + size}) are outside a storage of ${parent.size}`);
+  }
+  if (offset % align !== 0) throw new Error(`view: offset ${offset} is not a multiple of the backend's view alignment (${align} elements)`);
+}
+
+/** Validates a copy request (shared by the backends). */
+export function checkCopy(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, count: number): void {
+  if (src.backend !== dst.backend) throw new Error(`copy: the source lives on ${src.backend.name} and the destination on ${dst.backend.name}`);
+  if (src.dtype !== dst.dtype) throw new Error(`copy: dtype ${src.dtype} into ${dst.dtype}`);
+  for (const [what, s, o] of [['source', src, srcOffset], ['destination', dst, dstOffset]] as const) {
+    if (!(Number.isInteger(o) && Number.isInteger(count) && o >= 0 && count >= 0 && o + count <= s.size)) {
+      throw new Error(`copy: ${count} elements at ${o} run past the ${what}'s ${s.size}`);
+    }
+  }
 }

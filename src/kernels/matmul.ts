@@ -1,6 +1,7 @@
 import registerSource from '../../shaders/matmul_register.wgsl';
 import tiledSource from '../../shaders/matmul_tiled.wgsl';
 import type { GpuProgram, HostArray, Kernel } from './backend.js';
+import { fillTemplate } from './template.js';
 
 /** A batched product C[b] (M×N) = A[b] (M×K) · B[b] (K×N), operands addressed through strides. */
 export interface MatmulGeometry {
@@ -19,49 +20,85 @@ export interface MatmulGeometry {
 
 export type MatmulVariant = 'tiled' | 'register';
 
-export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVariant): Kernel {
+/** Activations a matmul can apply to its output as it stores it. */
+export type EpilogueActivation = 'linear' | 'relu' | 'tanh';
+
+/**
+ * Work fused into the store of C: + bias[n] (a third input of N values, broadcast over rows)
+ * and an activation. The dense layer's x·W + b → activation is then one dispatch.
+ */
+export interface MatmulEpilogue {
+  bias: boolean;
+  activation: EpilogueActivation;
+}
+
+const ACT_CPU: Record<EpilogueActivation, (v: number) => number> = { linear: (v) => v, relu: (v) => (v > 0 ? v : 0), tanh: Math.tanh };
+// tanh through a clamp, as the elementwise tanh op does (some implementations return NaN for large |v|).
+const ACT_WGSL: Record<EpilogueActivation, (v: string) => string> = { linear: (v) => v, relu: (v) => `max(${v}, 0.0)`, tanh: (v) => `tanh(clamp(${v}, -10.0, 10.0))` };
+
+export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVariant, epilogue?: MatmulEpilogue): Kernel {
+  const ep = epilogue && (epilogue.bias || epilogue.activation !== 'linear') ? epilogue : undefined;
   return {
     name,
     cpu(inputs: readonly HostArray[], outputs: readonly HostArray[]) {
-      const [a, b] = inputs as [HostArray, HostArray];
+      matmulCpu(g, inputs, outputs);
+      if (!ep) return;
       const c = outputs[0]!;
-      const { M, N, K, aM, aK, bK, bN } = g;
-      // i-k-j order: the inner loop streams a row of B into a row of C (contiguous when bN = 1).
-      for (let bt = 0; bt < g.batch; bt++) {
-        const aOff = bt * g.aBatch;
-        const bOff = bt * g.bBatch;
-        for (let m = 0; m < M; m++) {
-          const cRow = (bt * M + m) * N;
-          if (aK === 1 && bK === 1) {
-            // A·Bᵀ: both operands are contiguous along K, so each output is a dot product.
-            const aRow = aOff + m * aM;
-            for (let n = 0; n < N; n++) {
-              const bCol = bOff + n * bN;
-              let acc = 0;
-              for (let k = 0; k < K; k++) acc += a[aRow + k]! * b[bCol + k]!;
-              c[cRow + n] = acc;
-            }
-            continue;
-          }
-          c.fill(0, cRow, cRow + N);
-          for (let k = 0; k < K; k++) {
-            const av = a[aOff + m * aM + k * aK]!;
-            if (av === 0) continue;
-            const bRow = bOff + k * bK;
-            if (bN === 1) for (let n = 0; n < N; n++) c[cRow + n]! += av * b[bRow + n]!;
-            else for (let n = 0; n < N; n++) c[cRow + n]! += av * b[bRow + n * bN]!;
-          }
-        }
-      }
+      const bias = ep.bias ? inputs[2]! : null;
+      const act = ACT_CPU[ep.activation];
+      const N = g.N;
+      for (let i = 0; i < c.length; i++) c[i] = act(bias ? c[i]! + bias[i % N]! : c[i]!);
     },
     gpu(): GpuProgram {
       // Both variants cover a 64×64 block of C per 16×16 workgroup.
+      const bias = ep?.bias ?? false;
+      const out = ACT_WGSL[ep?.activation ?? 'linear'](bias ? '(v + bias[n])' : 'v');
       return {
-        key: `matmul:${variant}`,
+        key: `matmul:${variant}${ep ? `:${bias ? 'bias' : 'nobias'}:${ep.activation}` : ''}`,
         workgroups: [Math.ceil(g.N / 64), Math.ceil(g.M / 64), g.batch],
         uniforms: [g.M, g.N, g.K, g.aBatch, g.bBatch, g.aM, g.aK, g.bK, g.bN].map((v) => ['u32', v] as const),
-        code: () => (variant === 'tiled' ? tiledSource : registerSource),
+        code: () =>
+          fillTemplate(variant === 'tiled' ? tiledSource : registerSource, {
+            EPILOGUE_BINDINGS: bias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : '',
+            C_BINDING: bias ? 3 : 2,
+            U_BINDING: bias ? 4 : 3,
+            OUT: out,
+          }),
       };
     },
   };
+}
+
+/** The CPU reference product C = A·B (every element written). */
+function matmulCpu(g: MatmulGeometry, inputs: readonly HostArray[], outputs: readonly HostArray[]): void {
+  const [a, b] = inputs as [HostArray, HostArray];
+  const c = outputs[0]!;
+  const { M, N, K, aM, aK, bK, bN } = g;
+  // i-k-j order: the inner loop streams a row of B into a row of C (contiguous when bN = 1).
+  for (let bt = 0; bt < g.batch; bt++) {
+    const aOff = bt * g.aBatch;
+    const bOff = bt * g.bBatch;
+    for (let m = 0; m < M; m++) {
+      const cRow = (bt * M + m) * N;
+      if (aK === 1 && bK === 1) {
+        // A·Bᵀ: both operands are contiguous along K, so each output is a dot product.
+        const aRow = aOff + m * aM;
+        for (let n = 0; n < N; n++) {
+          const bCol = bOff + n * bN;
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += a[aRow + k]! * b[bCol + k]!;
+          c[cRow + n] = acc;
+        }
+        continue;
+      }
+      c.fill(0, cRow, cRow + N);
+      for (let k = 0; k < K; k++) {
+        const av = a[aOff + m * aM + k * aK]!;
+        if (av === 0) continue;
+        const bRow = bOff + k * bK;
+        if (bN === 1) for (let n = 0; n < N; n++) c[cRow + n]! += av * b[bRow + n]!;
+        else for (let n = 0; n < N; n++) c[cRow + n]! += av * b[bRow + n * bN]!;
+      }
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { fail } from '../tensor/errors.js';
+import { didYouMean, fail } from '../tensor/errors.js';
 import { div, exp, relu, sigmoid, sub, tanh } from '../tensor/ops/elementwise.js';
 import { max, sum } from '../tensor/ops/reduce.js';
 import { noGrad } from '../tensor/scope.js';
@@ -47,6 +47,9 @@ export function activation(name: ActivationName, x: Tensor): Tensor {
 
 export function checkActivation(op: string, name: string | undefined): ActivationName {
   const n = name ?? 'linear';
-  if (!(ACTIVATIONS as readonly string[]).includes(n)) fail(op, `unknown activation '${n}'; use one of ${ACTIVATIONS.join(', ')}`);
+  if (!(ACTIVATIONS as readonly string[]).includes(n)) {
+    const guess = typeof n === 'string' ? didYouMean(n, ACTIVATIONS) : undefined;
+    fail(op, `unknown activation '${n}'${guess ? ` (did you mean '${guess}'?)` : ''}; use one of ${ACTIVATIONS.join(', ')}`);
+  }
   return n as ActivationName;
 }

@@ -1,9 +1,9 @@
-import { fail } from '../tensor/errors.js';
+import { checkOptions, fail } from '../tensor/errors.js';
 import { add, mul } from '../tensor/ops/elementwise.js';
 import { concat, reverse } from '../tensor/ops/movement.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { RecurrentLayer } from './gru.js';
-import { Layer, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
+import { LAYER_ARGS, Layer, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
@@ -27,6 +27,10 @@ export class Bidirectional extends Layer {
   readonly returnState: boolean;
 
   constructor(args: BidirectionalArgs) {
+    checkOptions('bidirectional', args, [...LAYER_ARGS, 'layer', 'mergeMode'], 'args');
+    if (!args || typeof (args.layer as { cloneWith?: unknown } | undefined)?.cloneWith !== 'function') {
+      fail('bidirectional', `layer must be a recurrent layer (wg.layers.gru(...)), got ${args?.layer === undefined ? 'undefined' : String(args.layer)}`);
+    }
     super(args, 'bidirectional');
     const { layer } = args;
     const mode = args.mergeMode === undefined ? 'concat' : args.mergeMode;

@@ -1,10 +1,10 @@
-import { add } from '../tensor/ops/elementwise.js';
-import { matMul } from '../tensor/ops/matmul.js';
+import { checkOptions, fail } from '../tensor/errors.js';
+import { dense } from '../tensor/ops/fused.js';
 import { reshape } from '../tensor/ops/movement.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { activation, checkActivation, type ActivationName } from './activations.js';
 import { glorotUniform, zerosInit } from './initializers.js';
-import { Layer, lastDim, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
+import { LAYER_ARGS, Layer, lastDim, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -13,7 +13,11 @@ export interface DenseArgs extends LayerArgs {
   useBias?: boolean;
 }
 
-/** y = activation(x·kernel + bias) over the last axis; kernel (in, units) glorot_uniform, zero bias. */
+/**
+ * y = activation(x·kernel + bias) over the last axis; kernel (in, units) glorot_uniform, zero bias.
+ * One dispatch: the bias and a linear/relu/tanh activation are fused into the matmul's store
+ * (sigmoid and softmax follow as their own op; the sigmoid keeps its logits for the loss).
+ */
 export class Dense extends Layer {
   readonly className = 'Dense';
   readonly units: number;
@@ -23,8 +27,9 @@ export class Dense extends Layer {
   bias: Tensor | null = null;
 
   constructor(args: DenseArgs) {
+    checkOptions('dense', args, [...LAYER_ARGS, 'units', 'activation', 'useBias'], 'args');
     super(args, 'dense');
-    if (!Number.isInteger(args.units) || args.units <= 0) throw new Error(`dense: units must be a positive integer, got ${args.units}`);
+    if (!Number.isInteger(args.units) || args.units <= 0) fail('dense', `units must be a positive integer, got ${args.units}`);
     this.units = args.units;
     this.activation = checkActivation('dense', args.activation);
     this.useBias = args.useBias ?? true;
@@ -42,9 +47,10 @@ export class Dense extends Layer {
 
   protected call(x: Tensor, _args: Required<CallArgs>): Tensor {
     const lead = x.shape.slice(0, -1);
-    let y = matMul(x.rank === 2 ? x : reshape(x, [-1, x.shape[x.rank - 1]!]), this.kernel!);
-    if (this.bias) y = add(y, this.bias);
+    const act = this.activation;
+    const fused = act === 'linear' || act === 'relu' || act === 'tanh' ? act : 'linear';
+    let y = dense(x.rank === 2 ? x : reshape(x, [-1, x.shape[x.rank - 1]!]), this.kernel!, this.bias, fused);
     if (x.rank !== 2) y = reshape(y, [...lead, this.units]);
-    return activation(this.activation, y);
+    return fused === act ? y : activation(act, y);
   }
 }

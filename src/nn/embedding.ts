@@ -1,9 +1,9 @@
-import { fail } from '../tensor/errors.js';
+import { checkOptions, fail } from '../tensor/errors.js';
 import { notEqual } from '../tensor/ops/elementwise.js';
 import { gather } from '../tensor/ops/gather.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { uniformInit } from './initializers.js';
-import { Layer, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
+import { LAYER_ARGS, Layer, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
@@ -24,12 +24,16 @@ export class Embedding extends Layer {
   embeddings: Tensor | null = null;
 
   constructor(args: EmbeddingArgs) {
+    checkOptions('embedding', args, [...LAYER_ARGS, 'inputDim', 'outputDim', 'inputLength', 'maskZero'], 'args');
     super(
       { ...args, ...(args.inputShape || args.batchInputShape ? {} : { batchInputShape: [null, args.inputLength ?? null] }) },
       'embedding',
     );
     for (const k of ['inputDim', 'outputDim'] as const) {
       if (!Number.isInteger(args[k]) || args[k] <= 0) fail('embedding', `${k} must be a positive integer, got ${args[k]}`);
+    }
+    if (args.inputLength !== undefined && args.inputLength !== null && (!Number.isInteger(args.inputLength) || args.inputLength <= 0)) {
+      fail('embedding', `inputLength must be a positive integer, got ${args.inputLength}`);
     }
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;

@@ -1,8 +1,8 @@
-import { fail } from '../tensor/errors.js';
+import { checkOptions, fail } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { gruSequence } from './gru-math.js';
 import { glorotUniform, orthogonal, zerosInit } from './initializers.js';
-import { Layer, lastDim, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
+import { LAYER_ARGS, Layer, lastDim, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export interface GRUArgs extends LayerArgs {
   units: number;
@@ -48,6 +48,7 @@ export class GRU extends Layer implements RecurrentLayer {
   bias: Tensor | null = null;
 
   constructor(private readonly args: GRUArgs) {
+    checkOptions('gru', args, [...LAYER_ARGS, 'units', 'activation', 'recurrentActivation', 'useBias', 'resetAfter', 'returnSequences', 'returnState', 'goBackwards', 'zeroOutputForMask'], 'args');
     super(args, 'gru');
     if (!Number.isInteger(args.units) || args.units <= 0) fail('gru', `units must be a positive integer, got ${args.units}`);
     if ((args.activation ?? 'tanh') !== 'tanh') fail('gru', `activation '${args.activation}' is not supported (only 'tanh')`);

@@ -20,6 +20,9 @@ export interface LayerArgs {
   batchInputShape?: readonly (number | null)[];
 }
 
+/** The keys of {@link LayerArgs}, for option checking in every layer's constructor. */
+export const LAYER_ARGS: readonly string[] = ['name', 'trainable', 'inputShape', 'batchInputShape'];
+
 /** A named parameter. `name` is Keras's path, e.g. `bidirectional/forward_gru/gru_cell/kernel`. */
 export interface LayerWeight {
   readonly name: string;

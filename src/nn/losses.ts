@@ -1,6 +1,8 @@
-import { fail, fmtShape } from '../tensor/errors.js';
+import { didYouMean, fail, fmtShape } from '../tensor/errors.js';
 import { cast, clipByValue, log, mul, square, sub, add, neg } from '../tensor/ops/elementwise.js';
 import { sigmoidCrossEntropyWithLogits } from '../tensor/ops/bce.js';
+import { bceWithLogitsMean, meanSquaredErrorFused } from '../tensor/ops/fused.js';
+import { sameShape } from '../tensor/shape.js';
 import { mean } from '../tensor/ops/reduce.js';
 import { reshape } from '../tensor/ops/movement.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -25,11 +27,13 @@ export function alignLabels(op: string, yTrue: Tensor, yPred: Tensor): Tensor {
 /**
  * Binary cross-entropy, mean over the batch. When the predictions come straight from a sigmoid
  * (a Dense layer with activation 'sigmoid'), it is computed from the logits in the stable form
- * max(x,0) − x·y + log1p(exp(−|x|)); otherwise p is clipped to [1e-7, 1 − 1e-7].
+ * max(x,0) − x·y + log1p(exp(−|x|)) — the loss and its mean in one dispatch, and its gradient
+ * dy·(σ(x) − y)/n in one more; otherwise p is clipped to [1e-7, 1 − 1e-7].
  */
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, { fromLogits = false } = {}): Tensor {
   const y = alignLabels('binaryCrossentropy', yTrue, yPred);
   const logits = fromLogits ? yPred : logitsOf(yPred);
+  if (logits && logits.dtype === 'float32' && sameShape(logits.shape, y.shape)) return bceWithLogitsMean(y, logits);
   if (logits) return mean(sigmoidCrossEntropyWithLogits(y, logits));
   return clippedBce(y, yPred);
 }
@@ -45,9 +49,11 @@ export function binaryCrossentropyFromProbabilities(yTrue: Tensor, yPred: Tensor
   return clippedBce(alignLabels('binaryCrossentropy', yTrue, yPred), yPred);
 }
 
-/** mean((yPred − yTrue)²). */
+/** mean((yPred − yTrue)²); one dispatch (and one for its gradient). */
 export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor {
-  return mean(square(sub(yPred, alignLabels('meanSquaredError', yTrue, yPred))));
+  const y = alignLabels('meanSquaredError', yTrue, yPred);
+  if (yPred.dtype === 'float32') return meanSquaredErrorFused(y, yPred);
+  return mean(square(sub(yPred, y)));
 }
 
 const BY_NAME: Record<string, LossFn> = {
@@ -61,8 +67,11 @@ const BY_NAME: Record<string, LossFn> = {
 /** Resolves a loss given by name (TF.js and Keras spellings) or function. */
 export function getLoss(loss: string | LossFn): LossFn {
   if (typeof loss === 'function') return loss;
-  const fn = BY_NAME[loss];
-  if (!fn) fail('compile', `unknown loss '${loss}'; use one of ${Object.keys(BY_NAME).join(', ')} or a function`);
+  const fn = typeof loss === 'string' && Object.hasOwn(BY_NAME, loss) ? BY_NAME[loss] : undefined;
+  if (!fn) {
+    const guess = typeof loss === 'string' ? didYouMean(loss, Object.keys(BY_NAME)) : undefined;
+    fail('compile', `unknown loss '${String(loss)}'${guess ? ` (did you mean '${guess}'?)` : ''}; use one of ${Object.keys(BY_NAME).join(', ')} or a function`);
+  }
   return fn;
 }
 

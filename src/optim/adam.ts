@@ -1,7 +1,8 @@
+import type { Kernel } from '../kernels/backend.js';
+import { adamKernel } from '../kernels/optimizer.js';
 import { fail } from '../tensor/errors.js';
-import { adamSlots, adamUpdateInPlace } from '../tensor/ops/optimizer-updates.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, type OptimizerArgs } from './optimizer.js';
+import { adamSlots } from '../tensor/ops/optimizer-updates.js';
+import { Optimizer, type OptimizerArgs, type UpdateSpan } from './optimizer.js';
 
 export interface AdamArgs extends OptimizerArgs {
   beta1?: number;
@@ -38,9 +39,9 @@ export class Adam extends Optimizer {
     return 0;
   }
 
-  protected update(param: Tensor, grad: Tensor, state: Tensor | null, step: number): void {
+  protected updateKernel(span: UpdateSpan, step: number): Kernel {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** step)) / (1 - this.beta1 ** step);
-    adamUpdateInPlace(param, grad, state!, { alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.decay(), amsgrad: this.amsgrad });
+    return adamKernel('adamUpdate', 'inPlace', { ...span, alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: this.decay(), amsgrad: this.amsgrad });
   }
 }
 

@@ -1,10 +1,11 @@
+import type { Backend, Kernel } from '../kernels/backend.js';
+import { sumSquaresKernel, type UpdateClip, type UpdateRange } from '../kernels/optimizer.js';
 import { fail, fmtShape } from '../tensor/errors.js';
-import { engine } from '../tensor/engine.js';
-import { clipByValue } from '../tensor/ops/elementwise.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
-import { assign, clone } from '../nn/assign.js';
 import type { OptimizerLike } from '../nn/optimizer-like.js';
+import { clone } from '../nn/assign.js';
+import { ParameterArena, type UpdateRun } from './arena.js';
 import { clipByGlobalNorm, clipByNorm } from './clip.js';
 
 export interface OptimizerArgs {
@@ -31,10 +32,17 @@ export interface OptimizerState {
   slots: SlotState[];
 }
 
+/** What an update kernel covers: elements [start, start + n) of arenas whose slots are `stride` apart. */
+export type UpdateSpan = UpdateRange & UpdateClip & { start: number; stride: number };
+
 /**
- * The optimizer contract: `applyGradients([[param, grad], …])` updates parameters in place with
- * one fused dispatch per parameter. The learning rate is a plain property, read and set freely
- * between steps; state export/import covers the moments and the step count.
+ * The optimizer contract: `applyGradients([[param, grad], …])` updates parameters in place. The
+ * update of all parameters is ONE fused dispatch per step: on its first step the optimizer adopts
+ * its parameters into flat arenas (src/optim/arena.ts: each parameter tensor is re-pointed to a
+ * view of the parameter arena; `dispose()` gives them buffers of their own again), each step
+ * copies the gradients into the gradient arena and runs one kernel over everything, then submits
+ * the step's GPU work. The learning rate is a plain property, read and set freely between steps;
+ * state export/import covers the moments and the step count.
  */
 export abstract class Optimizer implements OptimizerLike {
   learningRate: number;
@@ -43,10 +51,9 @@ export abstract class Optimizer implements OptimizerLike {
   readonly clipnorm: number | undefined;
   readonly clipvalue: number | undefined;
   readonly globalClipnorm: number | undefined;
-  private readonly state = new Map<Tensor, Tensor | null>();
-  private readonly order: Tensor[] = [];
   /** State restored by name before its parameter was first seen. */
   private readonly pending = new Map<string, Tensor | ArrayLike<number>>();
+  private arenaInstance: ParameterArena | null = null;
 
   constructor(
     readonly className: string,
@@ -65,20 +72,51 @@ export abstract class Optimizer implements OptimizerLike {
 
   /** Slots per parameter element (0 for plain SGD). */
   protected abstract slotCount(): number;
-  /** One in-place update; `step` is 1 on the first call. */
-  protected abstract update(param: Tensor, grad: Tensor, state: Tensor | null, step: number): void;
+  /** The fused in-place update kernel over `span` of the arenas; `step` is 1 on the first call. */
+  protected abstract updateKernel(span: UpdateSpan, step: number): Kernel;
+
+  private get arena(): ParameterArena {
+    return (this.arenaInstance ??= new ParameterArena(this.className, this.slotCount(), (name) => {
+      const v = this.pending.get(name);
+      this.pending.delete(name);
+      return v;
+    }));
+  }
 
   applyGradients(pairs: readonly (readonly [Tensor, Tensor])[]): void {
     tidy(() => {
-      const grads = this.clip(pairs.map(([, g]) => g));
-      const step = this.iterations + 1;
-      pairs.forEach(([p], i) => {
-        const g = grads[i]!;
+      pairs.forEach(([p, g]) => {
         if (g.size !== p.size || g.rank !== p.rank) fail(this.className, `gradient ${fmtShape(g.shape)} does not match parameter ${p.name ?? ''} ${fmtShape(p.shape)}`);
-        this.update(p, g, this.stateFor(p), step);
       });
+      const params = pairs.map(([p]) => p);
+      this.arena.adopt(params);
+      // Clipping by each gradient's norm runs as tensor ops; clipvalue and (over one whole arena)
+      // the global norm are fused into the update kernel.
+      const fuseGlobal = this.globalClipnorm !== undefined && this.arena.coversOneChunk(params);
+      const grads = this.clip(pairs.map(([, g]) => g), fuseGlobal);
+      const runs = this.arena.gather(params.map((p, i) => [p, grads[i]!] as const));
+      const step = this.iterations + 1;
+      const touched = new Set<Backend>();
+      for (const run of runs) this.dispatchRun(run, step, fuseGlobal, touched);
+      // The update ends a training step: submit its work now rather than at the next readback.
+      for (const b of touched) b.flush();
     });
     this.iterations++;
+  }
+
+  private dispatchRun(run: UpdateRun, step: number, fuseGlobal: boolean, touched: Set<Backend>): void {
+    const { backend, params, grads, state, length } = run.chunk;
+    const clip: UpdateClip = {
+      ...(this.clipvalue !== undefined ? { clipValue: this.clipvalue } : {}),
+      ...(fuseGlobal ? { globalClipnorm: this.globalClipnorm } : {}),
+    };
+    const sumsq = fuseGlobal ? backend.alloc(1, 'float32') : null;
+    if (sumsq) backend.dispatch(sumSquaresKernel('globalClipnorm', length), [grads], [sumsq]);
+    const kernel = this.updateKernel({ n: run.n, start: run.start, stride: length, ...clip }, step);
+    backend.dispatch(kernel, sumsq ? [grads, sumsq] : [grads], state ? [params, state] : [params]);
+    // Later commands (and reuse of the buffer) are queue-ordered after these.
+    if (sumsq) backend.free(sumsq);
+    touched.add(backend);
   }
 
   /**
@@ -108,56 +146,27 @@ export abstract class Optimizer implements OptimizerLike {
     }
   }
 
-  private clip(grads: Tensor[]): Tensor[] {
+  private clip(grads: Tensor[], globalFused: boolean): Tensor[] {
     if (this.clipnorm !== undefined) return grads.map((g) => clipByNorm(g, this.clipnorm!));
-    if (this.globalClipnorm !== undefined) return clipByGlobalNorm(grads, this.globalClipnorm);
-    if (this.clipvalue !== undefined) return grads.map((g) => clipByValue(g, -this.clipvalue!, this.clipvalue!));
+    if (this.globalClipnorm !== undefined && !globalFused) return clipByGlobalNorm(grads, this.globalClipnorm);
     return grads;
-  }
-
-  private slotName(p: Tensor, index: number): string {
-    return p.name ?? `param_${index}`;
-  }
-
-  private stateFor(p: Tensor): Tensor | null {
-    if (this.state.has(p)) return this.state.get(p)!;
-    const k = this.slotCount();
-    const name = this.slotName(p, this.order.length);
-    let s: Tensor | null = null;
-    if (k > 0) {
-      const backend = p.storageFor(this.className).backend;
-      s = engine.keep(new Tensor([k * p.size], 'float32', backend.alloc(k * p.size, 'float32')));
-      const restored = this.pending.get(name);
-      this.pending.delete(name);
-      assign(s, restored ?? new Float32Array(k * p.size), `${this.className}.state`);
-    }
-    this.state.set(p, s);
-    this.order.push(p);
-    return s;
   }
 
   /** The parameters' packed states (copies; the caller disposes them), the step count and the learning rate. */
   getState(): OptimizerState {
-    return {
-      iterations: this.iterations,
-      learningRate: this.learningRate,
-      slots: this.order.flatMap((p, i) => {
-        const s = this.state.get(p);
-        return s ? [{ name: this.slotName(p, i), value: clone(s, `${this.className}.getState`) }] : [];
-      }),
-    };
+    return { iterations: this.iterations, learningRate: this.learningRate, slots: this.arenaInstance?.slotStates() ?? [] };
   }
 
   /** Restores a state from getState or exportState (by parameter name; unseen parameters pick theirs up on first use). */
   setState(state: OptimizerState): void {
     this.iterations = state.iterations;
     this.learningRate = state.learningRate;
-    const byName = new Map(this.order.map((p, i) => [this.slotName(p, i), p] as const));
+    const what = `${this.className}.setState`;
     for (const { name, value } of state.slots) {
-      const p = byName.get(name);
-      const s = p ? this.state.get(p) : undefined;
-      if (s) assign(s, value, `${this.className}.setState`);
-      else this.pending.set(name, value instanceof Tensor ? clone(value, `${this.className}.setState`) : value);
+      if (this.arenaInstance?.restore(name, value, what)) continue;
+      const old = this.pending.get(name);
+      if (old instanceof Tensor) old.dispose();
+      this.pending.set(name, value instanceof Tensor ? clone(value, what) : Array.from(value));
     }
   }
 
@@ -172,12 +181,14 @@ export abstract class Optimizer implements OptimizerLike {
     }
   }
 
-  /** Frees the optimizer's state. */
+  /**
+   * Frees the optimizer's state and arenas. Parameters it adopted keep working: each gets a buffer
+   * of its own again (a device copy, no readback).
+   */
   dispose(): void {
-    for (const s of this.state.values()) s?.dispose();
+    this.arenaInstance?.dispose();
+    this.arenaInstance = null;
     for (const v of this.pending.values()) if (v instanceof Tensor) v.dispose();
-    this.state.clear();
     this.pending.clear();
-    this.order.length = 0;
   }
 }

@@ -1,7 +1,7 @@
+import type { Kernel } from '../kernels/backend.js';
+import { sgdKernel } from '../kernels/optimizer.js';
 import { fail } from '../tensor/errors.js';
-import { sgdUpdateInPlace } from '../tensor/ops/optimizer-updates.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, type OptimizerArgs } from './optimizer.js';
+import { Optimizer, type OptimizerArgs, type UpdateSpan } from './optimizer.js';
 
 export interface SGDArgs extends OptimizerArgs {
   momentum?: number;
@@ -27,7 +27,7 @@ export class SGD extends Optimizer {
     return this.momentum !== 0 ? 1 : 0;
   }
 
-  protected update(param: Tensor, grad: Tensor, state: Tensor | null): void {
-    sgdUpdateInPlace(param, grad, state, { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov });
+  protected updateKernel(span: UpdateSpan): Kernel {
+    return sgdKernel('sgdUpdate', 'inPlace', { ...span, learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov });
   }
 }

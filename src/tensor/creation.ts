@@ -3,6 +3,7 @@ import { engine } from './engine.js';
 import { fail, fmtShape } from './errors.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
+import { allocFor } from './registry.js';
 
 export type TensorLike = number | ArrayLike<number> | NestedArray | readonly NestedArray[];
 
@@ -30,7 +31,7 @@ function flatten(values: unknown, shape: number[], depth: number, out: number[])
 
 /** Makes a tensor on `backend` from flat values (no checks beyond the length). */
 export function fromFlat(values: ArrayLike<number>, shape: Shape, dtype: DType, backend: Backend = engine.backend): Tensor {
-  const t = new Tensor(shape, dtype, backend.alloc(sizeOf(shape), dtype));
+  const t = new Tensor(shape, dtype, allocFor('tensor', backend, shape, dtype, 'a tensor'));
   if (values.length) backend.write(t.storageFor('tensor'), values);
   // A copy: the caller may refill its array (a loader's batch buffer) while this tensor lives on.
   if (dtype === 'int32') t.hostInts = Int32Array.from(values);

@@ -2,7 +2,7 @@ import './methods.js';
 import './autograd.js';
 
 export { Tensor, type TypedArray, type NestedArray } from './tensor.js';
-export { WebgradError } from './errors.js';
+export { WebgradError, checkOptions, didYouMean } from './errors.js';
 export * from './creation.js';
 export * from './scope.js';
 export * from './backends.js';

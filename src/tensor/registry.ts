@@ -1,6 +1,6 @@
-import type { DType, Kernel } from '../kernels/backend.js';
+import type { Backend, DType, Kernel, Storage } from '../kernels/backend.js';
 import { engine } from './engine.js';
-import { fail } from './errors.js';
+import { fail, fmtShape } from './errors.js';
 import type { Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -77,6 +77,27 @@ export function registeredOps(): ReadonlyMap<string, OpDef<unknown>> {
   return registry as unknown as ReadonlyMap<string, OpDef<unknown>>;
 }
 
+/**
+ * `backend.alloc` for a tensor of `shape`, refusing (with an error naming `op`, the shape and the
+ * device limit) a tensor larger than one storage binding of the device, rather than letting a
+ * kernel bind part of it and compute a silently wrong result.
+ */
+export function allocFor(op: string, backend: Backend, shape: Shape, dtype: DType, what = 'the output'): Storage {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > backend.maxStorageElements) {
+    const limits = (backend as { limits?: { maxStorageBufferBindingSize: number; maxBufferSize: number } }).limits;
+    const limit = limits
+      ? limits.maxBufferSize < limits.maxStorageBufferBindingSize ? `maxBufferSize of ${limits.maxBufferSize} bytes` : `maxStorageBufferBindingSize of ${limits.maxStorageBufferBindingSize} bytes`
+      : `limit of ${backend.maxStorageElements} elements per buffer`;
+    fail(op, `${what} of shape ${fmtShape(shape)} needs ${n} ${dtype} elements (${n * 4} bytes), more than this ${backend.name} device's ${limit}; split the work into smaller tensors`);
+  }
+  try {
+    return backend.alloc(n, dtype);
+  } catch (e) {
+    return fail(op, `cannot allocate ${what} of shape ${fmtShape(shape)} (${n} ${dtype} elements) on ${backend.name}: ${(e as Error).message}`);
+  }
+}
+
 /** Runs an op with every output. */
 export function applyMulti<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const storages = inputs.map((t) => t.storageFor(op.name));
@@ -86,7 +107,7 @@ export function applyMulti<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A)
   }
   const inferred = op.infer(inputs, attrs);
   const metas = (Array.isArray(inferred) ? inferred : [inferred]) as TensorMeta[];
-  const outputs = metas.map((m) => new Tensor(m.shape, m.dtype, backend.alloc(m.shape.reduce((a, b) => a * b, 1), m.dtype)));
+  const outputs = metas.map((m, i) => new Tensor(m.shape, m.dtype, allocFor(op.name, backend, m.shape, m.dtype, metas.length > 1 ? `output ${i}` : 'the output')));
   if (outputs.some((t) => t.size > 0)) {
     backend.dispatch(op.kernel(inputs, metas, attrs), storages, outputs.map((t) => t.storageFor(op.name)));
   }

@@ -8,6 +8,16 @@ import type { OpNode } from './registry.js';
 interface SharedStorage {
   storage: Storage;
   refs: number;
+  /**
+   * Runs instead of the backend's free() for storage owned elsewhere (a view into an arena): when
+   * the last tensor is disposed, or when the tensors are re-pointed to other storage.
+   */
+  release?: ((reason: 'disposed' | 'moved') => void) | undefined;
+}
+
+function releaseShared(shared: SharedStorage, reason: 'disposed' | 'moved'): void {
+  if (shared.release) shared.release(reason);
+  else shared.storage.backend.free(shared.storage);
 }
 
 export type TypedArray = Float32Array | Int32Array;
@@ -73,10 +83,29 @@ export class Tensor {
     return t;
   }
 
+  /**
+   * @internal Moves the values' home: this tensor and every reshape sharing its storage now use
+   * `storage` (same backend, dtype and size; the caller has copied the values there), and the
+   * previous storage is freed (or released to its owner). With `release`, the new storage is owned
+   * elsewhere (a view into an optimizer's parameter arena): disposing the last tensor calls
+   * `release` instead of freeing it. An optimizer adopting its parameters uses this.
+   */
+  rebindStorage(storage: Storage, release?: (reason: 'disposed' | 'moved') => void): void {
+    const old = this.storageFor('rebindStorage');
+    if (storage.backend !== old.backend || storage.dtype !== old.dtype || storage.size !== old.size) {
+      fail('rebindStorage', `the new storage (${storage.size} ${storage.dtype} on ${storage.backend.name}) does not match tensor #${this.id}'s (${old.size} ${old.dtype} on ${old.backend.name})`);
+    }
+    const shared = this.shared!;
+    const previous: SharedStorage = { storage: old, refs: 0, release: shared.release };
+    shared.storage = storage;
+    shared.release = release;
+    releaseShared(previous, 'moved');
+  }
+
   /** Frees the storage (once no reshape of it is alive). Safe to call twice. */
   dispose(): void {
     if (!this.shared) return;
-    if (--this.shared.refs === 0) this.shared.storage.backend.free(this.shared.storage);
+    if (--this.shared.refs === 0) releaseShared(this.shared, 'disposed');
     this.shared = null;
     engine.untrack(this);
   }

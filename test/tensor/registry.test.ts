@@ -19,6 +19,7 @@ const EXPECTED = [
   'sum', 'max', 'reshape', 'transpose', 'slice', 'pad', 'concat', 'reverse', 'broadcastTo', 'matmul', 'gather', 'segmentSum',
   'gru', 'gruGrad',
   'bceWithLogits', 'bceWithLogitsGrad', 'unstack', 'adamUpdate', 'sgdUpdate',
+  'dense', 'bceWithLogitsMean', 'bceWithLogitsMeanGrad', 'binaryAccuracy', 'meanSquaredError', 'scaledDifference',
 ];
 
 const ops = [...registeredOps().values()];

@@ -1,7 +1,9 @@
-import type { Backend, BackendStats, DType, HostArray, Kernel, Storage } from '../backend.js';
+import { checkCopy, checkView, type Backend, type BackendStats, type DType, type HostArray, type Kernel, type Storage } from '../backend.js';
 
 export interface CpuStorage extends Storage {
   readonly data: HostArray;
+  /** Set on views: `data` is a subarray of the parent's, which owns the memory. */
+  readonly view?: true;
 }
 
 export interface CpuBackendOptions {
@@ -17,6 +19,8 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   readonly description: string;
   readonly precision: 'float32' | 'float64';
+  readonly viewAlignment = 1;
+  readonly maxStorageElements = 2 ** 31 - 1;
   private live = new Set<CpuStorage>();
   private bytes = 0;
   private dispatches = 0;
@@ -37,6 +41,17 @@ export class CpuBackend implements Backend {
   free(storage: Storage): void {
     const s = storage as CpuStorage;
     if (this.live.delete(s)) this.bytes -= s.data.byteLength;
+  }
+
+  view(parent: Storage, offset: number, size: number): CpuStorage {
+    const p = parent as CpuStorage;
+    checkView(p, offset, size);
+    return { backend: this, size, dtype: p.dtype, data: p.data.subarray(offset, offset + size), view: true };
+  }
+
+  copy(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, count: number): void {
+    checkCopy(src, srcOffset, dst, dstOffset, count);
+    (dst as CpuStorage).data.set((src as CpuStorage).data.subarray(srcOffset, srcOffset + count), dstOffset);
   }
 
   write(storage: Storage, data: ArrayLike<number>): void {

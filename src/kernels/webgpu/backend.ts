@@ -1,11 +1,17 @@
-import type { Backend, BackendStats, DType, GpuProgram, Kernel, Storage } from '../backend.js';
+import { checkCopy, checkView, type Backend, type BackendStats, type DType, type GpuProgram, type Kernel, type Storage } from '../backend.js';
 import { acquireWebGPU, type AdapterSummary } from './acquire.js';
 import { BufferPool } from './pool.js';
 import { UniformArena } from './uniforms.js';
 
 export interface GpuStorage extends Storage {
   readonly buffer: GPUBuffer;
+  /** Byte offset of the data in `buffer` (non-zero only for views). */
+  readonly offset?: number;
+  /** Set on views: a range of a parent's buffer, which owns it (free() ignores views). */
+  readonly view?: true;
 }
+
+const byteOffset = (s: GpuStorage): number => s.offset ?? 0;
 
 export interface WebGPUBackendOptions {
   /** Fill every new output buffer with NaN before its kernel runs (tests: every element must be written). */
@@ -72,6 +78,14 @@ export class WebGPUBackend implements Backend {
     return this.device.limits;
   }
 
+  get viewAlignment(): number {
+    return Math.max(1, this.device.limits.minStorageBufferOffsetAlignment / 4);
+  }
+
+  get maxStorageElements(): number {
+    return Math.floor(Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize) / 4);
+  }
+
   private check(op: string): void {
     if (this.lostReason !== null) throw new Error(`${op}: the WebGPU device was lost (${this.lostReason}); create a new backend with wg.ready() or continue on the CPU backend`);
     if (this.asyncError) {
@@ -92,7 +106,33 @@ export class WebGPUBackend implements Backend {
   }
 
   free(storage: Storage): void {
-    this.pool.release((storage as GpuStorage).buffer);
+    const s = storage as GpuStorage;
+    if (!s.view) this.pool.release(s.buffer);
+  }
+
+  view(parent: Storage, offset: number, size: number): GpuStorage {
+    const p = parent as GpuStorage;
+    checkView(p, offset, size);
+    return { backend: this, size, dtype: p.dtype, buffer: p.buffer, offset: byteOffset(p) + offset * 4, view: true };
+  }
+
+  copy(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, count: number): void {
+    this.check('copy');
+    checkCopy(src, srcOffset, dst, dstOffset, count);
+    const a = src as GpuStorage;
+    const b = dst as GpuStorage;
+    if (count === 0) return;
+    if (a.buffer === b.buffer) throw new Error('copy: the source and destination share one GPU buffer (views of one parent)');
+    this.endPass().copyBufferToBuffer(a.buffer, byteOffset(a) + srcOffset * 4, b.buffer, byteOffset(b) + dstOffset * 4, count * 4);
+    this.lastBatch.set(a.buffer, this.batchId);
+    this.lastBatch.set(b.buffer, this.batchId);
+  }
+
+  /** A bind-group resource for a storage: the whole buffer, or a view's range. */
+  private resource(s: GpuStorage): GPUBufferBinding {
+    if (!s.view) return { buffer: s.buffer };
+    const at = byteOffset(s);
+    return { buffer: s.buffer, offset: at, size: Math.min(Math.max(4, s.size * 4), s.buffer.size - at) };
   }
 
   write(storage: Storage, data: ArrayLike<number>): void {
@@ -101,14 +141,14 @@ export class WebGPUBackend implements Backend {
     const typed = s.dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
     if (typed.byteLength === 0) return;
     if (this.lastBatch.get(s.buffer) !== this.batchId) {
-      this.device.queue.writeBuffer(s.buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+      this.device.queue.writeBuffer(s.buffer, byteOffset(s), typed.buffer, typed.byteOffset, typed.byteLength);
       return;
     }
     // The buffer is referenced by commands not yet submitted: a queue write would land before them.
     const staging = this.device.createBuffer({ size: Math.ceil(typed.byteLength / 4) * 4, usage: 0x04 /* COPY_SRC */, mappedAtCreation: true });
     new Uint8Array(staging.getMappedRange()).set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
     staging.unmap();
-    this.endPass().copyBufferToBuffer(staging, 0, s.buffer, 0, typed.byteLength);
+    this.endPass().copyBufferToBuffer(staging, 0, s.buffer, byteOffset(s), typed.byteLength);
     this.pendingUploads.push(staging);
     this.lastBatch.set(s.buffer, this.batchId);
   }
@@ -119,7 +159,7 @@ export class WebGPUBackend implements Backend {
     const bytes = s.size * 4;
     if (bytes === 0) return s.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0);
     const staging = this.stagingPool.acquire(bytes);
-    this.endPass().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+    this.endPass().copyBufferToBuffer(s.buffer, byteOffset(s), staging, 0, bytes);
     this.flush();
     await staging.mapAsync(0x01 /* GPUMapMode.READ */);
     const copy = staging.getMappedRange(0, bytes).slice(0);
@@ -159,7 +199,20 @@ export class WebGPUBackend implements Backend {
     this.check(kernel.name);
     const temps = (kernel.temps ?? []).map((t) => this.alloc(t.size, t.dtype));
     const all = [...inputs, ...outputs, ...temps] as GpuStorage[];
-    if (this.poisonOutputs) for (const o of [...(kernel.inPlace ? [] : outputs), ...temps]) this.poison(o as GpuStorage);
+    // WebGPU forbids a writable binding of a buffer that another binding of the dispatch also
+    // uses: an output sharing its buffer with another operand (views of one parent) is computed
+    // into scratch and copied into place afterwards (through the scratch both ways when in place).
+    const redirected: [GpuStorage, GpuStorage][] = [];
+    for (let k = inputs.length; k < inputs.length + outputs.length; k++) {
+      const o = all[k]!;
+      if (!all.some((other, i) => i !== k && other.buffer === o.buffer)) continue;
+      const scratch = this.alloc(o.size, o.dtype);
+      if (kernel.inPlace) this.copy(o, 0, scratch, 0, o.size);
+      redirected.push([o, scratch]);
+      all[k] = scratch;
+    }
+    const outs = all.slice(inputs.length, inputs.length + outputs.length);
+    if (this.poisonOutputs) for (const o of [...(kernel.inPlace ? [] : outs), ...temps]) this.poison(o);
     const programs = kernel.gpu();
     for (const program of Array.isArray(programs) ? programs : [programs as GpuProgram]) {
       const [x, y, z] = program.workgroups;
@@ -168,7 +221,7 @@ export class WebGPUBackend implements Backend {
       if (x > max || y > max || z > max) throw new Error(`${kernel.name}: dispatch (${x}, ${y}, ${z}) exceeds maxComputeWorkgroupsPerDimension ${max}`);
       const pipeline = this.pipeline(kernel, program);
       const bind = program.bind ?? all.map((_, i) => i);
-      const entries: GPUBindGroupEntry[] = bind.map((i: number, b: number) => ({ binding: b, resource: { buffer: all[i]!.buffer } }));
+      const entries: GPUBindGroupEntry[] = bind.map((i: number, b: number) => ({ binding: b, resource: this.resource(all[i]!) }));
       if (program.uniforms) {
         if (!this.arena.fits(program.uniforms.length)) this.flush();
         const { offset, size } = this.arena.push(program.uniforms);
@@ -184,8 +237,9 @@ export class WebGPUBackend implements Backend {
     }
     for (const s of all) this.lastBatch.set(s.buffer, this.batchId);
     this.batchOps.push(kernel.name);
+    for (const [o, scratch] of redirected) this.copy(scratch, 0, o, 0, o.size);
     // Later commands in this queue are ordered after these, so the scratch can be reused at once.
-    for (const t of temps) this.free(t);
+    for (const t of [...temps, ...redirected.map(([, scratch]) => scratch)]) this.free(t);
   }
 
   private poison(s: GpuStorage): void {

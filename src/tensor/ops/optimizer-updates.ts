@@ -1,15 +1,14 @@
-import type { Kernel } from '../../kernels/backend.js';
 import { adamKernel, sgdKernel, type AdamArgs } from '../../kernels/optimizer.js';
 import { fail, fmtShape } from '../errors.js';
 import { applyMulti, defineOp } from '../registry.js';
 import type { Tensor } from '../tensor.js';
 
 /**
- * Fused optimizer updates: one dispatch per parameter. The registered (functional) form returns
- * new tensors and is what the registry tests; optimizers run the same kernels in place through
- * `adamUpdateInPlace` / `sgdUpdateInPlace`, writing into the parameter and its state.
+ * Fused optimizer updates over one parameter. The registered (functional) form returns new
+ * tensors and is what the registry tests; optimizers run the same kernels in place, once per step
+ * over flat arenas of all their parameters (src/optim/arena.ts).
  */
-export type AdamAttrs = Omit<AdamArgs, 'n'>;
+export type AdamAttrs = Pick<AdamArgs, 'alpha' | 'beta1' | 'beta2' | 'epsilon' | 'decay' | 'amsgrad'>;
 
 export interface SgdAttrs {
   learningRate: number;
@@ -72,7 +71,7 @@ export const sgdUpdateOp = defineOp<SgdAttrs>({
   },
 });
 
-/** Functional Adam step (new tensors); see `adamUpdateInPlace` for the optimizer's form. */
+/** Functional Adam step (new tensors); optimizers run the in-place form over their arenas. */
 export function adamUpdate(param: Tensor, grad: Tensor, state: Tensor, attrs: AdamAttrs): [Tensor, Tensor] {
   const [p, s] = applyMulti(adamUpdateOp, [param, grad, state], attrs);
   return [p!, s!];
@@ -80,24 +79,4 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: Tensor, attrs: Ad
 
 export function sgdUpdate(param: Tensor, grad: Tensor, state: Tensor | null, attrs: SgdAttrs): Tensor[] {
   return applyMulti(sgdUpdateOp, state ? [param, grad, state] : [param, grad], attrs);
-}
-
-/** Runs an update kernel writing into `targets` (the parameter, then its state). */
-function dispatchInPlace(op: string, kernel: Kernel, grad: Tensor, targets: readonly Tensor[]): void {
-  const backend = targets[0]!.storageFor(op).backend;
-  const storages = [grad, ...targets].map((t) => t.storageFor(op));
-  if (storages.some((s) => s.backend !== backend)) fail(op, `the parameter, gradient and state live on different backends`);
-  if (targets[0]!.size > 0) backend.dispatch(kernel, [storages[0]!], storages.slice(1));
-}
-
-/** One Adam/AdamW step written into `param` and `state` (one dispatch). */
-export function adamUpdateInPlace(param: Tensor, grad: Tensor, state: Tensor, attrs: AdamAttrs): void {
-  checkUpdate('adamUpdate', param, grad, state, adamSlots(attrs.amsgrad));
-  dispatchInPlace('adamUpdate', adamKernel('adamUpdate', 'inPlace', { ...attrs, n: param.size }), grad, [param, state]);
-}
-
-/** One SGD step written into `param` (and `velocity` with momentum). */
-export function sgdUpdateInPlace(param: Tensor, grad: Tensor, velocity: Tensor | null, attrs: SgdAttrs): void {
-  checkUpdate('sgdUpdate', param, grad, velocity ?? undefined, attrs.momentum !== 0 ? 1 : 0);
-  dispatchInPlace('sgdUpdate', sgdKernel('sgdUpdate', 'inPlace', { ...attrs, n: param.size }), grad, velocity ? [param, velocity] : [param]);
 }
