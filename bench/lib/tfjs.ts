@@ -48,7 +48,8 @@ export function patchSegmentSum(backend: 'cpu' | 'wasm'): void {
       const iv = be.readSync(ids.dataId) as Int32Array;
       const d = x.shape.slice(1).reduce((p, q) => p * q, 1);
       const shape = [numSegments, ...x.shape.slice(1)];
-      const info = be.makeOutput?.(shape, 'float32');
+      // (The cpu backend has a makeOutput too, with another signature: choose by backend, not by method.)
+      const info = backend === 'wasm' ? be.makeOutput!(shape, 'float32') : undefined;
       const out = info ? be.typedArrayFromHeap!(info) : new Float32Array(numSegments * d);
       out.fill(0);
       for (let i = 0; i < iv.length; i++) {
@@ -70,12 +71,17 @@ export interface TutorialShape {
 
 export const TUTORIAL: TutorialShape = { vocab: 10000, embed: 16, units: 32, maxlen: 120 };
 
-export function tfTutorialModel(s: TutorialShape = TUTORIAL): tf.LayersModel {
+/**
+ * The tutorial model in TF.js. `recurrentActivation` defaults to 'sigmoid', Keras TF2's (and
+ * webgrad's) choice, so both libraries compute the same function; TF.js's own GRU default is
+ * 'hardSigmoid' (Keras 1), available here for comparison.
+ */
+export function tfTutorialModel(s: TutorialShape = TUTORIAL, { recurrentActivation = 'sigmoid' }: { recurrentActivation?: 'sigmoid' | 'hardSigmoid' } = {}): tf.LayersModel {
   const model = tf.sequential({
     layers: [
       tf.layers.embedding({ inputDim: s.vocab, outputDim: s.embed, inputLength: s.maxlen }),
       // TF.js's GRU implements only resetAfter=false (Keras 1 / TF1 layout).
-      tf.layers.bidirectional({ layer: tf.layers.gru({ units: s.units }) as tf.layers.RNN }),
+      tf.layers.bidirectional({ layer: tf.layers.gru({ units: s.units, recurrentActivation }) as tf.layers.RNN }),
       tf.layers.dense({ units: 6, activation: 'relu' }),
       tf.layers.dense({ units: 1, activation: 'sigmoid' }),
     ],
