@@ -1,6 +1,6 @@
 import type { Dataset } from '../data/dataset.js';
 import { getRngState, setRngState } from '../tensor/creation.js';
-import { fail } from '../tensor/errors.js';
+import { checkOptions, fail } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { batchTensors, toDataset, type ArrayInput } from './inputs.js';
 import { DivergenceDetector } from './lr-finder/divergence.js';
@@ -38,15 +38,26 @@ export interface FindLrOptions {
   write?: (text: string) => void;
   /** Called as each step's loss arrives (live plots). */
   onStep?: (step: { index: number; lr: number; loss: number; smoothed: number }) => void;
+  /**
+   * Run the sweep `repeats` times over the shuffle seeds seed, seed+1, … (restoring the model
+   * between runs) and attach the aggregate — a median curve with a band and the spread of every
+   * rule's suggestion — as `result.repeats`. The result itself is the first seed's sweep.
+   * Needs unbatched data (a pre-batched Dataset has a fixed order). Default 1.
+   */
+  repeats?: number;
 }
 
 /** A finished sweep: the analysis plus the optional validation curve. */
 export interface FindLrResult extends LrFinderResult {
   validation?: { steps: number[]; lrs: number[]; losses: number[] };
+  /** With `repeats: k > 1`: the k sweeps aggregated (band, spread per rule, rules on the median curve). */
+  repeats?: SweepAggregate;
 }
 
-async function asDataset(v: ArrayInput | Dataset, y?: ArrayInput): Promise<Dataset> {
-  if (y !== undefined) return toDataset('findLearningRate', v as ArrayInput, y);
+const FIND_LR_OPTIONS = ['startLr', 'endLr', 'numIter', 'epochs', 'batchSize', 'mode', 'divergence', 'beta', 'seed', 'validation', 'verbose', 'write', 'onStep', 'repeats'];
+
+async function asDataset(v: ArrayInput | Dataset, y?: ArrayInput, model?: FitModel): Promise<Dataset> {
+  if (y !== undefined) return toDataset('findLearningRate', v as ArrayInput, y, model);
   if (!(v instanceof Object) || !('stepsPerEpoch' in v)) fail('findLearningRate', 'pass (model, x, y, options) or (model, dataset, options)');
   return v as Dataset;
 }
@@ -66,12 +77,33 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
   const y = yOrOptions as { data?: unknown } | undefined;
   const isY = y !== undefined && (ArrayBuffer.isView(y) || Array.isArray(y) || ArrayBuffer.isView(y.data) || y instanceof Tensor);
   const options: FindLrOptions = (isY ? maybeOptions : (yOrOptions as FindLrOptions | undefined)) ?? {};
-  let ds = await asDataset(data, isY ? (yOrOptions as ArrayInput) : undefined);
+  const op = 'findLearningRate';
+  checkOptions(op, options, FIND_LR_OPTIONS);
+  if (options.divergence !== undefined) checkOptions(op, options.divergence, ['factor', 'minSteps'], 'options.divergence');
+  (model as { assertUsable?(op: string): void }).assertUsable?.(op);
+  if (!model.optimizer) fail(op, 'the model is not compiled; call model.compile({ optimizer, loss }) first');
   const startLr = options.startLr ?? 1e-6;
   const endLr = options.endLr ?? 1;
-  if (!(startLr > 0 && endLr > startLr)) fail('findLearningRate', `need 0 < startLr < endLr, got startLr ${startLr}, endLr ${endLr}`);
+  if (!(startLr > 0 && endLr > startLr && Number.isFinite(endLr))) fail(op, `need 0 < startLr < endLr (finite), got startLr ${startLr}, endLr ${endLr}`);
+  if (options.mode !== undefined && options.mode !== 'exponential' && options.mode !== 'linear') fail(op, `mode must be 'exponential' or 'linear', got ${JSON.stringify(options.mode)}`);
+  if (options.beta !== undefined && !(options.beta >= 0 && options.beta < 1)) fail(op, `beta must be in [0, 1), got ${options.beta}`);
+  if (options.numIter !== undefined && !(Number.isInteger(options.numIter) && options.numIter >= 2)) fail(op, `numIter must be an integer >= 2, got ${options.numIter}`);
+  if (options.epochs !== undefined && !(Number.isInteger(options.epochs) && options.epochs > 0)) fail(op, `epochs must be a positive integer, got ${options.epochs}`);
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) fail(op, `batchSize must be a positive integer, got ${options.batchSize}`);
   const optimizer = model.optimizer;
-  if (!optimizer?.getState || !optimizer.setState) fail('findLearningRate', 'the model must be compiled with an optimizer that supports getState/setState');
+  if (!optimizer?.getState || !optimizer.setState) fail(op, 'the model must be compiled with an optimizer that supports getState/setState');
+  let ds = await asDataset(data, isY ? (yOrOptions as ArrayInput) : undefined, model);
+  if (options.repeats !== undefined && !(Number.isInteger(options.repeats) && options.repeats >= 1)) fail(op, `repeats must be a positive integer, got ${options.repeats}`);
+  if ((options.repeats ?? 1) > 1) {
+    if (ds.batchSize !== null) fail(op, 'repeats needs unbatched data (x, y arrays or an unbatched Dataset): a batched Dataset has one fixed order, so every repeat would be the same');
+    const { repeats: k, ...one } = options;
+    const first = options.seed ?? 1;
+    const runs: FindLrResult[] = [];
+    for (let i = 0; i < k!; i++) runs.push(await findLearningRate(model, ds, { ...one, seed: first + i }));
+    const result = runs[0]!;
+    result.repeats = aggregateSweeps(runs);
+    return result;
+  }
   if (ds.batchSize === null) ds = ds.shuffle({ seed: options.seed ?? 1 }).batch(options.batchSize ?? 32);
   const numIter = options.numIter ?? (options.epochs ?? 1) * ds.stepsPerEpoch;
   if (!(numIter >= 2)) fail('findLearningRate', `the sweep needs at least 2 steps, got ${numIter}`);
@@ -124,10 +156,15 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
         const lr = sweepLr(sweep, step);
         optimizer.learningRate = lr;
         const [xb, yb] = batchTensors(b.x, b.y);
-        const [loss, ...extra] = model.trainStep(xb, yb);
+        let outs: Tensor[];
+        try {
+          outs = model.trainStep(xb, yb);
+        } finally {
+          xb.dispose();
+          yb.dispose();
+        }
+        const [loss, ...extra] = outs;
         extra.forEach((t) => t.dispose());
-        xb.dispose();
-        yb.dispose();
         record(await ring.push(loss!, { index: step, lr, newEpoch: first }));
         first = false;
         if (val && step % val.every === 0) {
