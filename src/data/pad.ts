@@ -3,6 +3,7 @@
  * copy) instead of a list of lists.
  */
 import type { ArrayData } from './types.js';
+import { checkOptions } from '../tensor/errors.js';
 
 /** Options of {@link padSequences}; Keras's defaults. */
 export interface PadOptions<D extends 'int32' | 'float32' = 'int32' | 'float32'> {
@@ -36,6 +37,7 @@ function fail(msg: string): never {
 export function padSequences(sequences: ArrayLike<ArrayLike<number>>, options?: PadOptions<'int32'>): ArrayData<Int32Array>;
 export function padSequences(sequences: ArrayLike<ArrayLike<number>>, options: PadOptions<'float32'>): ArrayData<Float32Array>;
 export function padSequences(sequences: ArrayLike<ArrayLike<number>>, options: PadOptions = {}): ArrayData<Int32Array | Float32Array> {
+  checkOptions(FN, options, ['maxlen', 'padding', 'truncating', 'value', 'dtype']);
   const { padding = 'pre', truncating = 'pre', value = 0, dtype = 'int32' } = options;
   if (sequences === null || typeof sequences !== 'object' || typeof sequences.length !== 'number') {
     fail(`sequences must be an array of sequences, got ${sequences === null ? 'null' : typeof sequences}`);

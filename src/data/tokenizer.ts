@@ -9,6 +9,7 @@
  */
 import { parseFlatJsonObject, pyJsonObject, pyJsonScalar, pyJsonString, type JsonScalar } from './pyjson.js';
 import { StringTable } from './strtable.js';
+import { checkOptions } from '../tensor/errors.js';
 import { TokenBuffer, makeSplitter, tokensFromList } from './split.js';
 
 /** Keras's default filters: ASCII punctuation except the apostrophe, plus tab and newline. */
@@ -72,6 +73,18 @@ function checkSplit(fn: string, split: unknown): void {
   if (typeof split !== 'string' || split === '') throw new TypeError(`${fn}: split must be a non-empty string, got ${JSON.stringify(split)}`);
 }
 
+/** Texts must be an iterable of strings (or token lists); a lone string would be split into characters. */
+function checkTexts(fn: string, texts: unknown): void {
+  if (typeof texts === 'string') throw new TypeError(`Tokenizer.${fn}: texts must be a list of strings, got the single string ${JSON.stringify(texts.slice(0, 40))} (wrap it in [ ])`);
+  if (texts === null || typeof texts !== 'object' || typeof (texts as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`Tokenizer.${fn}: texts must be a list of strings, got ${texts === null ? 'null' : typeof texts}`);
+  }
+  if (Array.isArray(texts)) {
+    const i = texts.findIndex((t) => typeof t !== 'string' && !Array.isArray(t));
+    if (i >= 0) throw new TypeError(`Tokenizer.${fn}: each text must be a string or a list of tokens, but texts[${i}] is ${texts[i] === null ? 'null' : `the ${typeof texts[i]} ${String(texts[i]).slice(0, 40)}`}`);
+  }
+}
+
 function checkNumWords(fn: string, v: unknown): number | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new RangeError(`${fn}: numWords must be a non-negative integer or null, got ${String(v)}`);
@@ -128,6 +141,7 @@ export class Tokenizer {
   private readonly buf = new TokenBuffer();
 
   constructor(options: TokenizerOptions = {}) {
+    checkOptions('Tokenizer', options, ['numWords', 'filters', 'lower', 'split', 'charLevel', 'oovToken']);
     this.numWords = checkNumWords('Tokenizer', options.numWords);
     this.filters = options.filters ?? DEFAULT_FILTERS;
     this.lower = options.lower ?? true;
@@ -218,6 +232,7 @@ export class Tokenizer {
 
   /** Updates the vocabulary from `texts` (Keras's fit_on_texts); may be called repeatedly. */
   fitOnTexts(texts: Iterable<TextInput>): void {
+    checkTexts('fitOnTexts', texts);
     const { vocab, counts, docs, lastDoc, docsOrder } = this;
     let doc = this.documentCount;
     for (const text of texts) {
@@ -277,6 +292,7 @@ export class Tokenizer {
    * and unknown words become the OOV index if oovToken is set, else are dropped.
    */
   textsToSequences(texts: Iterable<TextInput>): number[][] {
+    checkTexts('textsToSequences', texts);
     const { table, index, oov } = this.lookup();
     const numWords = this.numWords;
     const out: number[][] = [];

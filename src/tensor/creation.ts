@@ -84,10 +84,12 @@ export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Ten
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+  checkShape('zeros', shape);
   return fill(shape, 0, dtype);
 }
 
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
+  checkShape('ones', shape);
   return fill(shape, 1, dtype);
 }
 

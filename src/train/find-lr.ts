@@ -181,6 +181,8 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
     model.setWeights(weights);
     model.disposeWeights?.(weights);
     optimizer.setState(optState as never);
+    // getState() hands out copies the caller owns (one tensor per parameter): free them.
+    for (const s of (optState as { slots?: { value?: unknown }[] }).slots ?? []) (s.value as Partial<Tensor> | undefined)?.dispose?.();
     optimizer.learningRate = lr0;
     setRngState(rng);
   }

@@ -28,4 +28,22 @@ export class ReadbackRing<M> {
     const rest = this.queue.splice(0);
     return Promise.all(rest.map(async (e) => ({ value: await e.value, meta: e.meta })));
   }
+
+  /**
+   * The values still in flight, awaited but left in the ring (they are delivered at the same
+   * points as without the peek): a checkpoint records them so a resumed run delivers them alike.
+   */
+  async peek(): Promise<{ value: number; meta: M }[]> {
+    return Promise.all(this.queue.map(async (e) => ({ value: await e.value, meta: e.meta })));
+  }
+
+  /** Puts already-read values back in flight, oldest first (resuming from a checkpoint). */
+  prefill(entries: readonly { value: number; meta: M }[]): void {
+    for (const e of entries) this.queue.push({ value: Promise.resolve(e.value), meta: e.meta });
+  }
+
+  /** How many values are in flight. */
+  get pending(): number {
+    return this.queue.length;
+  }
 }

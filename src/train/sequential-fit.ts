@@ -2,6 +2,7 @@
 // free of training loops.
 import type { Dataset } from '../data/dataset.js';
 import { Sequential } from '../nn/sequential.js';
+import { checkOptions, WebgradError } from '../tensor/errors.js';
 import type { Logs } from './callbacks/types.js';
 import { evaluate, evaluateDataset, fit, type FitArgs, type History } from './fit.js';
 import type { ArrayInput } from './inputs.js';
@@ -23,6 +24,11 @@ declare module '../nn/sequential.js' {
 Sequential.prototype.fit = function (this: Sequential, x: ArrayInput | Dataset, y?: ArrayInput, args?: FitArgs) {
   return fit(this, x, y, args);
 };
-Sequential.prototype.evaluate = function (this: Sequential, x: ArrayInput | Dataset, y?: ArrayInput, args: { batchSize?: number } = {}) {
-  return y === undefined ? evaluateDataset(this, x as Dataset, args.batchSize) : evaluate(this, x as ArrayInput, y, args);
+Sequential.prototype.evaluate = async function (this: Sequential, x: ArrayInput | Dataset, y?: ArrayInput, args: { batchSize?: number } = {}) {
+  if (y === undefined) {
+    checkOptions('evaluate', args, ['batchSize'], 'args');
+    if (!(x instanceof Object) || !('stepsPerEpoch' in x)) throw new WebgradError('evaluate', 'y is missing (pass y, or a Dataset as x)');
+    return evaluateDataset(this, x as Dataset, args.batchSize);
+  }
+  return evaluate(this, x as ArrayInput, y, args);
 };

@@ -159,7 +159,7 @@ describe('bad input: errors name the op and the values', () => {
     expectError(() => wg.tensor([1, 'x'] as never), 'tensor', 'string');
     // Values that do not fill an explicit shape.
     expectError(() => wg.tensor([1, 2, 3], [2, 2]), 'tensor', '3 values', '[2, 2]');
-    expectError(() => wg.zeros([2, -1]), 'fill', '-1');
+    expectError(() => wg.zeros([2, -1]), 'zeros', '-1');
   });
 
   it('reshape to a different number of elements names both shapes and sizes', () => {

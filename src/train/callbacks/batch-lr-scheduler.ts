@@ -1,7 +1,7 @@
 import type { MomentumSchedule, Schedule } from '../schedules/types.js';
 import { Callback } from './base.js';
 import { requireOptimizer } from './reduce-lr-on-plateau.js';
-import type { Logs } from './types.js';
+import type { CallbackState, CheckpointableCallback, Logs } from './types.js';
 
 /** Options of {@link batchLearningRateScheduler}. */
 export interface BatchLearningRateSchedulerOptions {
@@ -30,7 +30,7 @@ export interface BatchLearningRateSchedulerOptions {
  * const steps = Math.ceil(25000 / 512) * 10;
  * callbacks: [batchLearningRateScheduler(oneCycle({ maxLr: 3e-3, totalSteps: steps }))]
  */
-export class BatchLearningRateScheduler extends Callback {
+export class BatchLearningRateScheduler extends Callback implements CheckpointableCallback {
   /** Global step of the next batch. */
   step = 0;
   /** LR applied to the last batch. */
@@ -44,6 +44,17 @@ export class BatchLearningRateScheduler extends Callback {
     super();
     this.options = options;
     this.log = options.log ?? ((m) => console.log(m));
+  }
+
+  checkpointState(): CallbackState {
+    return { state: { step: this.step, lastLr: this.lastLr, lastMomentum: this.lastMomentum } };
+  }
+
+  restoreCheckpointState(saved: CallbackState): void {
+    const s = saved.state as { step: number; lastLr: number; lastMomentum: number };
+    this.step = s.step;
+    this.lastLr = s.lastLr;
+    this.lastMomentum = s.lastMomentum;
   }
 
   override onTrainBegin(): void {

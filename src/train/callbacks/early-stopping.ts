@@ -1,6 +1,7 @@
+import { checkOptions, fail } from '../../tensor/errors.js';
 import { Callback } from './base.js';
 import { fmtValue, resolveMode, type MonitorMode } from './monitor.js';
-import type { Logs } from './types.js';
+import { snapshotToArrays, type CallbackState, type CheckpointableCallback, type Logs } from './types.js';
 
 /** Why an {@link EarlyStopping} stopped training. */
 export type StopReason =
@@ -55,6 +56,11 @@ export interface EarlyStoppingOptions {
   warn?: (message: string) => void;
 }
 
+const EARLY_STOPPING_OPTIONS = [
+  'monitor', 'minDelta', 'patience', 'verbose', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch',
+  'minDeltaMode', 'checkFinite', 'divergenceThreshold', 'stoppingThreshold', 'precision', 'log', 'warn',
+];
+
 /** What {@link EarlyStopping.summary} reports; fit() can store it in the History. */
 export interface EarlyStoppingSummary {
   monitor: string;
@@ -104,7 +110,7 @@ export interface EarlyStoppingSummary {
  * const es = earlyStopping({ monitor: 'val_accuracy', minDelta: 1e-4, patience: 1, restoreBestWeights: true });
  * // val_accuracy per epoch: 0.80, 0.84, 0.85, 0.8500 → stops after epoch index 3, restores epoch 2.
  */
-export class EarlyStopping extends Callback {
+export class EarlyStopping extends Callback implements CheckpointableCallback {
   readonly monitor: string;
   readonly minDelta: number;
   readonly patience: number;
@@ -145,6 +151,9 @@ export class EarlyStopping extends Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     super();
+    checkOptions('earlyStopping', options, EARLY_STOPPING_OPTIONS);
+    if (options.mode !== undefined && !['auto', 'min', 'max'].includes(options.mode)) throw new RangeError(`earlyStopping: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(options.mode)}`);
+    if (options.monitor !== undefined && typeof options.monitor !== 'string') fail('earlyStopping', `monitor must be a metric name such as 'val_loss', got ${String(options.monitor)}`);
     this.monitor = options.monitor ?? 'val_loss';
     this.minDelta = Math.abs(options.minDelta ?? 0);
     this.patience = options.patience ?? 0;
@@ -161,12 +170,12 @@ export class EarlyStopping extends Callback {
     this.precision = options.precision ?? 'float32';
     this.log = options.log ?? ((m) => console.log(m));
     this.warn = options.warn ?? ((m) => console.warn(m));
-    if (!Number.isFinite(this.minDelta)) throw new RangeError(`minDelta must be finite, got ${options.minDelta}`);
-    if (!Number.isInteger(this.patience) || this.patience < 0) throw new RangeError(`patience must be an integer >= 0, got ${this.patience}`);
+    if (!Number.isFinite(this.minDelta)) throw new RangeError(`earlyStopping: minDelta must be finite, got ${options.minDelta}`);
+    if (!Number.isInteger(this.patience) || this.patience < 0) throw new RangeError(`earlyStopping: patience must be an integer >= 0, got ${this.patience}`);
     if (!Number.isInteger(this.startFromEpoch) || this.startFromEpoch < 0) {
-      throw new RangeError(`startFromEpoch must be an integer >= 0, got ${this.startFromEpoch}`);
+      throw new RangeError(`earlyStopping: startFromEpoch must be an integer >= 0, got ${this.startFromEpoch}`);
     }
-    if (this.minDeltaMode !== 'abs' && this.minDeltaMode !== 'rel') throw new RangeError(`minDeltaMode must be 'abs' or 'rel'`);
+    if (this.minDeltaMode !== 'abs' && this.minDeltaMode !== 'rel') throw new RangeError(`earlyStopping: minDeltaMode must be 'abs' or 'rel', got ${JSON.stringify(this.minDeltaMode)}`);
     this.best = this.direction === 'min' ? Infinity : -Infinity;
   }
 
@@ -267,6 +276,35 @@ export class EarlyStopping extends Callback {
       await model.setWeights(this.bestWeights);
       this.restoredBestWeights = true;
       this.dropSnapshot();
+    }
+  }
+
+  /** Everything a resumed run needs (fit's checkpoints): counters, best value and the best weights. */
+  async checkpointState(): Promise<CallbackState> {
+    const state = {
+      wait: this.wait, best: this.best, hasBest: this.hasBest, bestEpoch: this.bestEpoch, stoppedEpoch: this.stoppedEpoch,
+      stopReason: this.stopReason, stopMessage: this.stopMessage, baselineBeaten: this.baselineBeaten,
+      warnedMissing: this.warnedMissing, hasBestWeights: this.hasBestWeights,
+    };
+    return { state, arrays: this.hasBestWeights ? await snapshotToArrays(this.bestWeights) : [] };
+  }
+
+  restoreCheckpointState(saved: CallbackState): void {
+    const s = saved.state as Record<string, unknown>;
+    this.wait = s.wait as number;
+    this.best = s.best as number;
+    this.hasBest = s.hasBest as boolean;
+    this.bestEpoch = s.bestEpoch as number | null;
+    this.stoppedEpoch = s.stoppedEpoch as number | null;
+    this.stopReason = s.stopReason as StopReason | null;
+    this.stopMessage = s.stopMessage as string | null;
+    this.baselineBeaten = s.baselineBeaten as boolean;
+    this.warnedMissing = s.warnedMissing as boolean;
+    this.dropSnapshot();
+    if (s.hasBestWeights) {
+      // Host arrays: setWeights accepts them, and disposeWeights leaves them alone.
+      this.bestWeights = saved.arrays ?? [];
+      this.hasBestWeights = true;
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Training callbacks with TF.js/Keras names: `earlyStopping`, `reduceLROnPlateau`,
- * `learningRateScheduler`, `terminateOnNaN`, `batchLearningRateScheduler`, `lambdaCallback`.
+ * `learningRateScheduler`, `terminateOnNaN`, `batchLearningRateScheduler`, `modelCheckpoint`, `lambdaCallback`.
  *
  * @example
  * import { callbacks } from 'webgrad';
@@ -14,3 +14,5 @@ export { ReduceLROnPlateau, reduceLROnPlateau, type ReduceLROnPlateauOptions } f
 export { LearningRateScheduler, learningRateScheduler, type EpochSchedule } from './lr-scheduler.js';
 export { TerminateOnNaN, terminateOnNaN, type TerminateOnNaNOptions } from './terminate-on-nan.js';
 export { BatchLearningRateScheduler, batchLearningRateScheduler, type BatchLearningRateSchedulerOptions } from './batch-lr-scheduler.js';
+export { ModelCheckpoint, modelCheckpoint, fillPath, type ModelCheckpointOptions } from './model-checkpoint.js';
+export type { CallbackState, CheckpointableCallback } from './types.js';

@@ -1,6 +1,7 @@
+import { checkOptions } from '../../tensor/errors.js';
 import { Callback } from './base.js';
 import { resolveMode, type MonitorMode } from './monitor.js';
-import type { Logs, OptimizerLike } from './types.js';
+import type { CallbackState, CheckpointableCallback, Logs, OptimizerLike } from './types.js';
 
 /** Options of {@link reduceLROnPlateau} (Keras's arguments and defaults). */
 export interface ReduceLROnPlateauOptions {
@@ -40,7 +41,7 @@ export interface ReduceLROnPlateauOptions {
  * @example
  * const cb = reduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2, minLr: 1e-5 });
  */
-export class ReduceLROnPlateau extends Callback {
+export class ReduceLROnPlateau extends Callback implements CheckpointableCallback {
   readonly monitor: string;
   readonly factor: number;
   readonly patience: number;
@@ -57,10 +58,11 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(options: ReduceLROnPlateauOptions = {}) {
     super();
+    checkOptions('reduceLROnPlateau', options, ['monitor', 'factor', 'patience', 'verbose', 'mode', 'minDelta', 'cooldown', 'minLr', 'log', 'warn']);
     this.monitor = options.monitor ?? 'val_loss';
     this.factor = options.factor ?? 0.1;
     if (!(this.factor < 1.0)) {
-      throw new RangeError(`ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${this.factor}`);
+      throw new RangeError(`reduceLROnPlateau: factor must be < 1.0 (ReduceLROnPlateau does not support a factor >= 1.0), got factor=${this.factor}`);
     }
     this.patience = options.patience ?? 10;
     this.verbose = options.verbose ?? 0;
@@ -75,6 +77,17 @@ export class ReduceLROnPlateau extends Callback {
 
   private improves(current: number, best: number): boolean {
     return this.direction === 'min' ? current < best - this.minDelta : current > best + this.minDelta;
+  }
+
+  checkpointState(): CallbackState {
+    return { state: { wait: this.wait, cooldownCounter: this.cooldownCounter, best: this.best } };
+  }
+
+  restoreCheckpointState(saved: CallbackState): void {
+    const s = saved.state as { wait: number; cooldownCounter: number; best: number };
+    this.wait = s.wait;
+    this.cooldownCounter = s.cooldownCounter;
+    this.best = s.best;
   }
 
   inCooldown(): boolean {

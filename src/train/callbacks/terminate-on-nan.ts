@@ -1,5 +1,5 @@
 import { Callback } from './base.js';
-import type { Logs } from './types.js';
+import type { CallbackState, CheckpointableCallback, Logs } from './types.js';
 
 /** Options of {@link terminateOnNaN}. */
 export interface TerminateOnNaNOptions {
@@ -15,7 +15,7 @@ export interface TerminateOnNaNOptions {
  * @example
  * callbacks: [terminateOnNaN()]
  */
-export class TerminateOnNaN extends Callback {
+export class TerminateOnNaN extends Callback implements CheckpointableCallback {
   /** 0-based batch (within its epoch) where the bad loss was seen; null if none. */
   stoppedBatch: number | null = null;
   private readonly raiseError: boolean;
@@ -29,6 +29,14 @@ export class TerminateOnNaN extends Callback {
 
   override onTrainBegin(): void {
     this.stoppedBatch = null;
+  }
+
+  checkpointState(): CallbackState {
+    return { state: { stoppedBatch: this.stoppedBatch } };
+  }
+
+  restoreCheckpointState(saved: CallbackState): void {
+    this.stoppedBatch = (saved.state as { stoppedBatch: number | null }).stoppedBatch;
   }
 
   override onBatchEnd(batch: number, logs?: Logs): void {

@@ -48,3 +48,30 @@ export interface TrainParams {
   initialEpoch?: number;
   verbose?: number;
 }
+
+/**
+ * A callback's part of a training checkpoint (fit's `checkpoint` option): JSON data (non-finite
+ * numbers allowed) plus float arrays such as a weight snapshot.
+ */
+export interface CallbackState {
+  state: unknown;
+  arrays?: Float32Array[];
+}
+
+/**
+ * Callbacks whose state must survive a crash implement both methods; fit saves the state with
+ * every checkpoint and, on resume, restores it after `onTrainBegin` (which resets it).
+ */
+export interface CheckpointableCallback {
+  checkpointState(): CallbackState | Promise<CallbackState>;
+  restoreCheckpointState(saved: CallbackState): void | Promise<void>;
+}
+
+/** Host copies of a weight snapshot (tensors with `data()`, or arrays), for checkpoints. */
+export async function snapshotToArrays(snapshot: unknown): Promise<Float32Array[]> {
+  if (!Array.isArray(snapshot)) return [];
+  return Promise.all(snapshot.map(async (w: unknown) => {
+    if (w && typeof (w as { data?: unknown }).data === 'function') return Float32Array.from(await (w as { data(): Promise<ArrayLike<number>> }).data());
+    return Float32Array.from(w as ArrayLike<number>);
+  }));
+}
