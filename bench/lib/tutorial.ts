@@ -1,0 +1,139 @@
+/**
+ * The tutorial model and its workload, shared by the benchmarks that run in a browser page and in
+ * Node: no Node imports here, so the page bundle can use it.
+ *
+ * Model: embedding 10000×16 → bidirectional GRU 32 (concat) → dense 6 relu → dense 1 sigmoid;
+ * binary cross-entropy; Adam (lr 1e-3). Input: T = 120 random token ids per sample (the same ids
+ * for every library: a seeded mulberry32), labels alternating 0/1.
+ *
+ * TF.js builders take the `tf` namespaces as arguments, so the page can hand in the separately
+ * bundled @tensorflow/tfjs-core and @tensorflow/tfjs-layers.
+ */
+import type * as tfc from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { layers, sequential, train, type Sequential } from '../../src/index.js';
+
+export const VOCAB = 10000;
+export const EMBED = 16;
+export const UNITS = 32;
+export const MAXLEN = 120;
+export const DENSE = 6;
+
+/** The PyTorch 1.13 CPU constant from the issue (2 threads, this kind of machine): train samples/s. */
+export const TORCH_CPU_TRAIN_SAMPLES_PER_SECOND = 413;
+
+/** mulberry32: a small seeded generator, so every library sees the same ids. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random ids in [0, vocab) of shape [batch, maxlen] and labels 0,1,0,1,… of shape [batch, 1]. */
+export function randomBatch(batch: number, maxlen = MAXLEN, vocab = VOCAB, seed = 1000 + batch): { ids: Int32Array; labels: Float32Array } {
+  const rand = mulberry32(seed);
+  const ids = new Int32Array(batch * maxlen);
+  for (let i = 0; i < ids.length; i++) ids[i] = Math.floor(rand() * vocab);
+  const labels = new Float32Array(batch);
+  for (let i = 0; i < batch; i++) labels[i] = i % 2;
+  return { ids, labels };
+}
+
+export interface TutorialFlops {
+  /** GEMM FLOPs of one forward pass per sample (multiply-add = 2). */
+  forwardPerSample: number;
+  /** Forward + backward GEMMs: each forward GEMM has a dX and a dW GEMM of its size, so 3 × forward. */
+  trainPerSample: number;
+}
+
+/**
+ * GEMM FLOPs per sample: input projection 2·T·E·3u·2, recurrence 2·T·u·3u·2, dense 2·2u·6 and
+ * 2·6; training = 3 × forward. Elementwise gate math, the embedding gather/scatter, the loss and
+ * Adam are not counted.
+ */
+export function tutorialFlops(T = MAXLEN, E = EMBED, u = UNITS, dense = DENSE): TutorialFlops {
+  const D = 2;
+  const forwardPerSample = 2 * T * E * 3 * u * D + 2 * T * u * 3 * u * D + 2 * D * u * dense + 2 * dense;
+  return { forwardPerSample, trainPerSample: 3 * forwardPerSample };
+}
+
+/** The tutorial model in webgrad, compiled with Adam and binary cross-entropy. */
+export function webgradTutorial(resetAfter: boolean, { vocab = VOCAB, embed = EMBED, units = UNITS, dense = DENSE } = {}): Sequential {
+  const model = sequential({
+    layers: [
+      layers.embedding({ inputDim: vocab, outputDim: embed }),
+      layers.bidirectional({ layer: layers.gru({ units, resetAfter }) }),
+      layers.dense({ units: dense, activation: 'relu' }),
+      layers.dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
+  model.compile({ optimizer: train.adam(), loss: 'binaryCrossentropy' });
+  return model;
+}
+
+/**
+ * The tutorial model in TF.js (GRU resetAfter=false: TF.js has no other variant). The recurrent
+ * activation is set to 'sigmoid' (Keras TF2's and webgrad's); TF.js's own default is 'hardSigmoid'.
+ */
+export function tfjsTutorial(tf: typeof tfc, tfLayers: typeof tfl, { maxlen = MAXLEN, vocab = VOCAB, embed = EMBED, units = UNITS, dense = DENSE } = {}): tfl.LayersModel {
+  const model = tfLayers.sequential({
+    layers: [
+      tfLayers.layers.embedding({ inputDim: vocab, outputDim: embed, inputLength: maxlen }),
+      tfLayers.layers.bidirectional({ layer: tfLayers.layers.gru({ units, recurrentActivation: 'sigmoid' }) as tfl.RNN }),
+      tfLayers.layers.dense({ units: dense, activation: 'relu' }),
+      tfLayers.layers.dense({ units: 1, activation: 'sigmoid' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'binaryCrossentropy' });
+  return model;
+}
+
+/**
+ * Registers, on a CPU-memory backend (wasm or cpu), a direct scatter-add UnsortedSegmentSum: the
+ * embedding gradient. Stock tfjs-backend-wasm 4.22 has no such kernel at all (training the
+ * tutorial model fails), and stock tfjs-backend-cpu loops over the whole vocabulary. Returns a
+ * function that restores the previous registration (or none).
+ */
+export function registerScatterSegmentSum(tf: typeof tfc, backendName: 'wasm' | 'cpu'): () => void {
+  const previous = tf.getKernel('UnsortedSegmentSum', backendName);
+  if (previous) tf.unregisterKernel('UnsortedSegmentSum', backendName);
+  tf.registerKernel({
+    kernelName: 'UnsortedSegmentSum',
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const x = inputs.x as tfc.TensorInfo;
+      const ids = inputs.segmentIds as tfc.TensorInfo;
+      const numSegments = (attrs as unknown as { numSegments: number }).numSegments;
+      const be = backend as unknown as {
+        readSync(dataId: unknown): unknown;
+        makeTensorInfo?(shape: number[], dtype: string, values: Float32Array): tfc.TensorInfo;
+        makeOutput?(shape: number[], dtype: string): tfc.TensorInfo;
+        typedArrayFromHeap?(t: tfc.TensorInfo): Float32Array;
+      };
+      const xv = be.readSync(x.dataId) as Float32Array;
+      const iv = be.readSync(ids.dataId) as Int32Array;
+      let width = 1;
+      for (const d of x.shape.slice(1)) width *= d;
+      const shape = [numSegments, ...x.shape.slice(1)];
+      // wasm: allocate on its heap and write through a view; cpu: build from a typed array.
+      const info = be.makeOutput ? be.makeOutput(shape, 'float32') : null;
+      const out = info ? be.typedArrayFromHeap!(info) : new Float32Array(numSegments * width);
+      out.fill(0);
+      for (let i = 0; i < iv.length; i++) {
+        const o = iv[i]! * width;
+        const s = i * width;
+        for (let k = 0; k < width; k++) out[o + k] = out[o + k]! + xv[s + k]!;
+      }
+      return info ?? be.makeTensorInfo!(shape, 'float32', out);
+    },
+  });
+  return () => {
+    tf.unregisterKernel('UnsortedSegmentSum', backendName);
+    if (previous) tf.registerKernel(previous);
+  };
+}
