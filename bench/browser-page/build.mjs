@@ -5,6 +5,7 @@
  * text) and TensorFlow.js 4.22 (tfjs-core, tfjs-layers, tfjs-backend-webgpu, tfjs-backend-wasm),
  * index.html, and TF.js's .wasm files copied to wasm/ next to the page (the page calls
  * setWasmPaths('./wasm/')). Prints one line with the sizes; run by bench/browser.ts.
+ * BENCH_PAGE_NOMINIFY=1 keeps the bundle readable (stack traces of page errors).
  */
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
