@@ -93,6 +93,12 @@ export interface AdamArgs extends UpdateRange, UpdateClip {
   amsgrad: boolean;
 }
 
+/** A gradient element after global-norm scaling and value clipping (the CPU side of CLIP). */
+function clippedGradient(g: number, scale: number, clipValue: number | undefined): number {
+  const gi = g * scale;
+  return clipValue === undefined ? gi : Math.min(Math.max(gi, -clipValue), clipValue);
+}
+
 /** One Adam/AdamW step: m ← m + (g−m)(1−β1), v ← v + (g²−v)(1−β2), p ← p − α·m/(√v̂+ε). */
 export function adamKernel(name: string, layout: UpdateLayout, a: AdamArgs): Kernel {
   const { n, alpha, beta1, beta2, epsilon, decay, amsgrad } = a;
@@ -107,8 +113,7 @@ export function adamKernel(name: string, layout: UpdateLayout, a: AdamArgs): Ker
       const { p, g, s, pOut, sOut, sumsq } = operands(layout, hasNorm, inputs, outputs);
       const scale = clipScale(a, sumsq);
       for (let i = start; i < start + n; i++) {
-        let gi = g[i]! * scale;
-        if (cv !== undefined) gi = Math.min(Math.max(gi, -cv), cv);
+        const gi = clippedGradient(g[i]!, scale, cv);
         const pi = p[i]! - p[i]! * decay;
         const m = s![i]! + (gi - s![i]!) * (1 - beta1);
         const v = s![stride + i]! + (gi * gi - s![stride + i]!) * (1 - beta2);
@@ -157,8 +162,7 @@ export function sgdKernel(name: string, layout: UpdateLayout, a: SgdArgs): Kerne
       const { p, g, s, pOut, sOut, sumsq } = operands(layout, hasNorm, inputs, outputs);
       const scale = clipScale(a, sumsq);
       for (let i = start; i < start + n; i++) {
-        let gi = g[i]! * scale;
-        if (cv !== undefined) gi = Math.min(Math.max(gi, -cv), cv);
+        const gi = clippedGradient(g[i]!, scale, cv);
         if (!hasState) {
           pOut[i] = p[i]! - gi * lr;
           continue;
