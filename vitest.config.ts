@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { readFileSync } from 'node:fs';
+import { bundleWorker, workerPath, WORKER_SUFFIX } from './scripts/worker-source.mjs';
 
 export default defineConfig({
   plugins: [
@@ -9,6 +10,18 @@ export default defineConfig({
       transform(_code: string, id: string) {
         if (!id.endsWith('.wgsl')) return null;
         return { code: `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`, map: null };
+      },
+    },
+    {
+      // Same contract as scripts/worker-source.mjs's esbuild plugin: the bundled worker script.
+      name: 'worker-source',
+      enforce: 'pre' as const,
+      resolveId(id: string, importer?: string) {
+        return id.endsWith(WORKER_SUFFIX) && importer ? `\0${workerPath(id, importer)}${WORKER_SUFFIX}` : null;
+      },
+      load(id: string) {
+        if (!id.startsWith('\0') || !id.endsWith(WORKER_SUFFIX)) return null;
+        return { code: `export default ${JSON.stringify(bundleWorker(id.slice(1, -WORKER_SUFFIX.length)))};`, map: null };
       },
     },
   ],

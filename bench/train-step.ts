@@ -179,6 +179,9 @@ interface DispatchCount {
   submits: number;
 }
 
+/** 'webgpu', or 'cpu 1 thread' / 'cpu N threads'. */
+const backendLabel = (b: Backend): string => (b instanceof CpuBackend ? `cpu ${b.threads} thread${b.threads > 1 ? 's' : ''}` : b.name);
+
 async function benchWebgrad(backend: Backend, resetAfter: boolean, b: Budgets, counts: DispatchCount[], log: (r: Row) => void): Promise<void> {
   setBackend(backend);
   setSeed(2024);
@@ -244,7 +247,7 @@ async function benchWebgrad(backend: Backend, resetAfter: boolean, b: Budgets, c
       }
       x.dispose();
       y.dispose();
-      log({ system: 'webgrad', backend: backend.name, resetAfter, batch, train: trainResult, infer: inferResult });
+      log({ system: 'webgrad', backend: backendLabel(backend), resetAfter, batch, train: trainResult, infer: inferResult });
     }
   } finally {
     model.dispose();
@@ -491,11 +494,13 @@ async function main(): Promise<void> {
     console.error(`[bench:train] ${typeof gpu === 'string' ? gpuNote : `${gpu.description} via ${gpu.adapter.via} (kernel family ${gpu.variant})`}`);
   }
   const gpu = backends.find((b): b is WebGPUBackend => b instanceof WebGPUBackend) ?? null;
+  // The default CPU backend (one thread per core here) and, for the thread scaling, one thread.
   const cpu = new CpuBackend();
-  backends.push(cpu);
+  const cpuOne = new CpuBackend({ threads: 1 });
+  backends.push(cpu, ...(cpu.threads > 1 ? [cpuOne] : []));
 
   if (gpu && want('webgpu')) for (const ra of [true, false]) await benchWebgrad(gpu, ra, budgets, counts, log);
-  if (want('cpu')) for (const ra of [true, false]) await benchWebgrad(cpu, ra, budgets, counts, log);
+  if (want('cpu')) for (const be of cpu.threads > 1 ? [cpu, cpuOne] : [cpu]) for (const ra of [true, false]) await benchWebgrad(be, ra, budgets, counts, log);
 
   const tfjsMeta: Record<string, unknown> = {};
   for (const be of ['wasm', 'cpu'] as const) {

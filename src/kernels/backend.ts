@@ -2,6 +2,8 @@
  * The backend contract: a handful of verbs (alloc/free/write/read/dispatch/flush). A backend knows
  * buffers and kernels, nothing about tensors, gradients or layers.
  */
+import type { CpuThreads } from './cpu/threads/pool.js';
+
 export type DType = 'float32' | 'int32';
 
 /** Host arrays a kernel's CPU reference reads and writes (Float64Array in the float64 reference mode). */
@@ -38,7 +40,11 @@ export interface GpuProgram {
 export interface Kernel {
   /** The op's public name, used in error messages and stats. */
   readonly name: string;
-  cpu(inputs: readonly HostArray[], outputs: readonly HostArray[]): void;
+  /**
+   * The CPU loop. `threads` is the CPU backend's worker pool when it has one: a heavy kernel may
+   * split its work over it (the arrays are then in shared memory).
+   */
+  cpu(inputs: readonly HostArray[], outputs: readonly HostArray[], threads?: CpuThreads): void;
   gpu(): GpuProgram | readonly GpuProgram[];
   /**
    * Scratch buffers the GPU programs need (e.g. partial sums), bound after the outputs

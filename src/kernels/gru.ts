@@ -5,6 +5,7 @@ import bwdTiledSource from '../../shaders/gru_backward_tiled.wgsl';
 import reduceSource from '../../shaders/gru_reduce.wgsl';
 import type { GpuProgram, HostArray, Kernel, Uniform } from './backend.js';
 import { gruBackwardCpu, gruForwardCpu } from './gru-cpu.js';
+import { gruBackwardThreaded, gruForwardThreaded } from './gru-threads.js';
 import { matmulKernel, type MatmulVariant } from './matmul.js';
 import { fillTemplate, grid } from './template.js';
 
@@ -145,10 +146,10 @@ export function gruForwardKernel(name: string, g: GruGeometry, dev: GruDevice): 
   return {
     name,
     temps: [{ size: Math.max(1, B * T * N), dtype: 'float32' }],
-    cpu(inputs, outputs) {
+    cpu(inputs, outputs, threads) {
       const [x, W, U, bias] = inputs as [HostArray, HostArray, HostArray, HostArray];
       const [H, HL, G] = outputs as [HostArray, HostArray, HostArray];
-      gruForwardCpu(g, x, W, U, bias, H, HL, G);
+      gruForwardThreaded(threads, g, x, W, U, bias, H, HL, G);
     },
     gpu(): GpuProgram[] {
       const common = WGSL_COMMON(g);
@@ -195,8 +196,8 @@ export function gruBackwardKernel(name: string, g: GruGeometry, has: GruGradInpu
       { size: Math.max(1, B * T * N), dtype: 'float32' },
       { size: Math.max(1, nParts * D * per), dtype: 'float32' },
     ],
-    cpu(inputs, outputs) {
-      gruBackwardCpu(g, has, inputs, outputs);
+    cpu(inputs, outputs, threads) {
+      gruBackwardThreaded(threads, g, has, inputs, outputs);
     },
     gpu(): GpuProgram[] {
       const common = WGSL_COMMON(g);

@@ -1,4 +1,5 @@
 import { checkCopy, checkView, type Backend, type BackendStats, type DType, type HostArray, type Kernel, type Storage } from '../backend.js';
+import { hardwareThreads, threadSupport, ThreadPool } from './threads/pool.js';
 
 export interface CpuStorage extends Storage {
   readonly data: HostArray;
@@ -12,7 +13,18 @@ export interface CpuBackendOptions {
    * gradient checks run in. Default 'float32'.
    */
   precision?: 'float32' | 'float64';
+  /**
+   * Threads for the heavy kernels (the GRU), the calling one included. Default: the machine's
+   * hardware threads (at most 8) where worker threads can serve a synchronous kernel (Node; a
+   * browser Web Worker of a cross-origin-isolated page), else 1. With more than 1, buffers live
+   * in SharedArrayBuffers. Results do not depend on it except for the summation order of weight
+   * gradients (float64 partial sums, one per thread).
+   */
+  threads?: number;
 }
+
+/** More threads than this rarely help: the sharded kernels are split by batch in blocks of 4. */
+const MAX_DEFAULT_THREADS = 8;
 
 /** The reference backend: every kernel's plain typed-array loop. */
 export class CpuBackend implements Backend {
@@ -24,14 +36,31 @@ export class CpuBackend implements Backend {
   private live = new Set<CpuStorage>();
   private bytes = 0;
   private dispatches = 0;
+  private readonly pool: ThreadPool | undefined;
 
   constructor(options: CpuBackendOptions = {}) {
     this.precision = options.precision ?? 'float32';
-    this.description = `cpu (${this.precision})`;
+    const t = options.threads;
+    if (t !== undefined && !(Number.isInteger(t) && t >= 1)) throw new Error(`CpuBackend: threads must be an integer ≥ 1, got ${t}`);
+    const threads = t ?? (threadSupport() === null ? Math.min(hardwareThreads(), MAX_DEFAULT_THREADS) : 1);
+    if (threads > 1) {
+      const why = threadSupport();
+      if (why) throw new Error(`CpuBackend: threads ${threads} asked for, but ${why}`);
+      this.pool = new ThreadPool(threads);
+    }
+    this.description = `cpu (${this.precision}${threads > 1 ? `, ${threads} threads` : ''})`;
+  }
+
+  /** Threads the heavy kernels use, the calling one included. */
+  get threads(): number {
+    return this.pool?.size ?? 1;
   }
 
   alloc(size: number, dtype: DType): CpuStorage {
-    const data = dtype === 'int32' ? new Int32Array(size) : this.precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
+    const bytes = size * (dtype === 'int32' ? 4 : this.precision === 'float64' ? 8 : 4);
+    // Shared memory only when workers may touch it (SharedArrayBuffer costs more to create).
+    const buffer = this.pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const data = dtype === 'int32' ? new Int32Array(buffer) : this.precision === 'float64' ? new Float64Array(buffer) : new Float32Array(buffer);
     const s: CpuStorage = { backend: this, size, dtype, data };
     this.live.add(s);
     this.bytes += data.byteLength;
@@ -77,6 +106,7 @@ export class CpuBackend implements Backend {
     kernel.cpu(
       inputs.map((s) => (s as CpuStorage).data),
       outputs.map((s) => (s as CpuStorage).data),
+      this.pool,
     );
   }
 
@@ -91,6 +121,7 @@ export class CpuBackend implements Backend {
   }
 
   dispose(): void {
+    this.pool?.dispose();
     this.live.clear();
     this.bytes = 0;
   }
