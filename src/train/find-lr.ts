@@ -2,6 +2,7 @@ import type { Dataset } from '../data/dataset.js';
 import { getRngState, setRngState } from '../tensor/creation.js';
 import { checkOptions, fail } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { ensureBuilt } from './build.js';
 import { batchTensors, toDataset, type ArrayInput } from './inputs.js';
 import { DivergenceDetector } from './lr-finder/divergence.js';
 import { aggregateSweeps, type SweepAggregate } from './lr-finder/aggregate.js';
@@ -52,6 +53,14 @@ export interface FindLrResult extends LrFinderResult {
   validation?: { steps: number[]; lrs: number[]; losses: number[] };
   /** With `repeats: k > 1`: the k sweeps aggregated (band, spread per rule, rules on the median curve). */
   repeats?: SweepAggregate;
+}
+
+/** What the readback ring carries for each sweep step besides its loss. */
+interface StepMeta {
+  index: number;
+  lr: number;
+  size: number;
+  newEpoch: boolean;
 }
 
 const FIND_LR_OPTIONS = ['startLr', 'endLr', 'numIter', 'epochs', 'batchSize', 'mode', 'divergence', 'beta', 'seed', 'validation', 'verbose', 'write', 'onStep', 'repeats'];
@@ -108,6 +117,8 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
   const numIter = options.numIter ?? (options.epochs ?? 1) * ds.stepsPerEpoch;
   if (!(numIter >= 2)) fail('findLearningRate', `the sweep needs at least 2 steps, got ${numIter}`);
 
+  // Keras users sweep right after compile: build from the data so there are weights to snapshot.
+  ensureBuilt(model, ds);
   const weights = model.getWeights();
   const optState = optimizer.getState();
   const rng = getRngState();
@@ -121,26 +132,27 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
   const beta = options.beta ?? 0.98;
   let avg = 0;
   let epochSum = 0;
-  let epochCount = 0;
+  let epochSamples = 0;
   let divergedAt = -1;
   const bar = options.verbose === false ? null : new ProgressBar({ total: numIter, label: 'LR range test', unit: 'steps/s', ...(options.write ? { write: options.write } : {}) });
-  const ring = new ReadbackRing<{ index: number; lr: number; newEpoch: boolean }>(2);
+  const ring = new ReadbackRing<StepMeta>(2);
   const val = options.validation ? await validationProbe(options.validation) : null;
   const valCurve = { steps: [] as number[], lrs: [] as number[], losses: [] as number[] };
-  const record = (due: { value: number; meta: { index: number; lr: number; newEpoch: boolean } }[]) => {
+  const record = (due: { value: number; meta: StepMeta }[]) => {
     for (const { value, meta } of due) {
       if (divergedAt >= 0) return;
       if (meta.newEpoch) {
         epochSum = 0;
-        epochCount = 0;
+        epochSamples = 0;
       }
-      epochSum += value;
-      epochCount++;
-      avg = beta * avg + (1 - beta) * value;
+      // Keras weights its running loss by batch size (a short last batch counts less), as fit does.
+      epochSum += value * meta.size;
+      epochSamples += meta.size;
+      avg = value + beta * (avg - value); // fastai's lerp, the same arithmetic as debiasedEma
       const s = avg / (1 - beta ** (losses.length + 1));
       lrs.push(meta.lr);
       losses.push(value);
-      running.push(epochSum / epochCount);
+      running.push(epochSum / epochSamples);
       smoothed.push(s);
       options.onStep?.({ index: meta.index, lr: meta.lr, loss: value, smoothed: s });
       if (detector.update(s)) divergedAt = meta.index;
@@ -165,7 +177,7 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
         }
         const [loss, ...extra] = outs;
         extra.forEach((t) => t.dispose());
-        record(await ring.push(loss!, { index: step, lr, newEpoch: first }));
+        record(await ring.push(loss!, { index: step, lr, size: b.size, newEpoch: first }));
         first = false;
         if (val && step % val.every === 0) {
           valCurve.steps.push(step);
@@ -180,6 +192,9 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
     // Exact restore: the sweep must leave no trace.
     model.setWeights(weights);
     model.disposeWeights?.(weights);
+    // setState only overwrites the moments the snapshot holds, and an optimizer that has not
+    // stepped yet holds none: drop the ones the sweep created, so training starts from zero.
+    if ((optState as { iterations?: number }).iterations === 0) (optimizer as { dispose?(): void }).dispose?.();
     optimizer.setState(optState as never);
     // getState() hands out copies the caller owns (one tensor per parameter): free them.
     for (const s of (optState as { slots?: { value?: unknown }[] }).slots ?? []) (s.value as Partial<Tensor> | undefined)?.dispose?.();
@@ -187,7 +202,7 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
     setRngState(rng);
   }
   bar?.finish(losses.length, losses.length, divergedAt >= 0 ? `stopped: loss diverged at step ${divergedAt}` : '');
-  const result = new LrFinderResult({ lrs, losses, runningLosses: running, smoothedLosses: smoothed, numSteps: numIter, divergedAt, ...(options.seed !== undefined ? { seed: options.seed } : {}) }) as FindLrResult;
+  const result = new LrFinderResult({ lrs, losses, runningLosses: running, smoothedLosses: smoothed, numSteps: numIter, divergedAt, ...(options.seed !== undefined ? { seed: options.seed } : {}) }, { beta }) as FindLrResult;
   if (val) result.validation = valCurve;
   return result;
 }

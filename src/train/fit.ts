@@ -2,6 +2,7 @@ import type { Dataset } from '../data/dataset.js';
 import { getRngState, setRngState } from '../tensor/creation.js';
 import { checkOptions, fail, WebgradError } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { ensureBuilt } from './build.js';
 import { Callback, CallbackList, type CallbackHooks } from './callbacks/base.js';
 import type { CheckpointableCallback, Logs } from './callbacks/types.js';
 import { applyModelState, captureModelState, checkCompatible, loadCheckpoint, saveCheckpoint, type CheckpointOptions, type PendingStep, type TrainingCheckpoint } from './checkpoint.js';
@@ -416,14 +417,6 @@ export async function fit(model: FitModel, x: ArrayInput | Dataset, y: ArrayInpu
   history.samplesPerSec = samples / Math.max(history.seconds, 1e-9);
   if (halted && nonFinite === 'throw') fail(op, history.stopReason!.slice(op.length + 2));
   return history;
-}
-
-/** Builds a model that has not seen data yet, so a checkpoint's weights can be put in. */
-function ensureBuilt(model: FitModel, train: Dataset): void {
-  const m = model as { built?: boolean; build?(shape?: readonly (number | null)[]): void };
-  if (m.built !== false || typeof m.build !== 'function') return;
-  const first = train.epoch(0).next();
-  m.build(first.done ? undefined : [null, ...first.value.x.shape.slice(1)]);
 }
 
 /** An error thrown while training, with where it happened and how to resume. */

@@ -3,6 +3,7 @@ import * as wg from '../../src/index.js';
 import { CpuBackend } from '../../src/kernels/cpu/backend.js';
 import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import { webgpuForTests } from '../helpers/webgpu.js';
+import { weightsOf } from './helpers.js';
 
 /** Label 1 when token 3 occurs in the sequence: learnable by an embedding + GRU in a few epochs. */
 function task(n: number, seed: number): { x: { data: Int32Array; shape: number[] }; y: Float32Array } {
@@ -26,13 +27,6 @@ function model(lr = 0.01): wg.Sequential {
   });
   m.compile({ optimizer: wg.train.adam({ learningRate: lr }), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
   return m;
-}
-
-async function weightsOf(m: wg.Sequential): Promise<number[][]> {
-  const ws = m.getWeights();
-  const out = await Promise.all(ws.map(async (w) => Array.from(await w.data())));
-  ws.forEach((w) => w.dispose());
-  return out;
 }
 
 describe('fit', () => {

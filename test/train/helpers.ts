@@ -1,4 +1,5 @@
 import type { Callback } from '../../src/train/callbacks/base.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import type { Logs, TrainableModel } from '../../src/train/callbacks/types.js';
 
 /** A stand-in model: its "weights" are the label of the epoch that produced them. */
@@ -41,4 +42,12 @@ export async function simulateEpochs(cbs: Callback[], monitor: string, values: n
 /** |a − b| ≤ rel·max(|a|, |b|) (or ≤ abs for values near 0). */
 export function close(a: number, b: number, rel = 1e-12, abs = 1e-15): boolean {
   return Math.abs(a - b) <= Math.max(abs, rel * Math.max(Math.abs(a), Math.abs(b)));
+}
+
+/** A model's weights as plain arrays (the copies getWeights hands out are freed). */
+export async function weightsOf(m: { getWeights(): Tensor[] }): Promise<number[][]> {
+  const ws = m.getWeights();
+  const out = await Promise.all(ws.map(async (w) => Array.from(await w.data())));
+  ws.forEach((w) => w.dispose());
+  return out;
 }

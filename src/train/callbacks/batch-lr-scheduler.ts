@@ -31,12 +31,14 @@ export interface BatchLearningRateSchedulerOptions {
  * callbacks: [batchLearningRateScheduler(oneCycle({ maxLr: 3e-3, totalSteps: steps }))]
  */
 export class BatchLearningRateScheduler extends Callback implements CheckpointableCallback {
-  /** Global step of the next batch. */
+  /** Global step of the next batch to begin (counted when a batch begins, not when its loss arrives). */
   step = 0;
-  /** LR applied to the last batch. */
+  /** LR applied to the last batch begun. */
   lastLr = NaN;
-  /** Momentum applied to the last batch (NaN when not cycled). */
+  /** Momentum applied to the last batch begun (NaN when not cycled). */
   lastMomentum = NaN;
+  /** Index within its epoch of the last batch begun, to place the late onBatchEnd calls. */
+  private lastBatch = -1;
   private readonly options: BatchLearningRateSchedulerOptions;
   private readonly log: (m: string) => void;
 
@@ -61,6 +63,11 @@ export class BatchLearningRateScheduler extends Callback implements Checkpointab
     this.step = this.options.initialStep ?? (this.params.initialEpoch ?? 0) * (this.params.steps ?? 0);
     this.lastLr = NaN;
     this.lastMomentum = NaN;
+    this.lastBatch = -1;
+  }
+
+  private momentumSchedule(): Schedule | undefined {
+    return this.options.momentum === false ? undefined : this.options.momentum ?? (this.schedule as Partial<MomentumSchedule>).momentum;
   }
 
   override onBatchBegin(batch: number): void {
@@ -69,8 +76,7 @@ export class BatchLearningRateScheduler extends Callback implements Checkpointab
     if (!Number.isFinite(lr)) throw new TypeError(`schedule(${this.step}) returned ${lr}, not a finite number`);
     opt.learningRate = lr;
     this.lastLr = lr;
-    const mom = this.options.momentum === false ? undefined
-      : this.options.momentum ?? (this.schedule as Partial<MomentumSchedule>).momentum;
+    const mom = this.momentumSchedule();
     if (mom) {
       const m = mom(this.step);
       if (typeof opt.beta1 === 'number') {
@@ -84,14 +90,22 @@ export class BatchLearningRateScheduler extends Callback implements Checkpointab
       }
     }
     if ((this.options.verbose ?? 0) > 1) this.log(`step ${this.step} (batch ${batch}): learning rate ${lr}`);
+    this.lastBatch = batch;
+    this.step += 1;
   }
 
-  override onBatchEnd(_batch: number, logs?: Logs): void {
-    if (logs) {
-      logs.learning_rate = this.lastLr;
-      if (!Number.isNaN(this.lastMomentum)) logs.momentum = this.lastMomentum;
-    }
-    this.step += 1;
+  /**
+   * fit delivers onBatchEnd when the loss is read back, a few batches after that batch began
+   * (src/train/readback.ts), but in order and within its epoch: so the batch's global step is
+   * `batch` counted back from the last batch begun.
+   */
+  override onBatchEnd(batch: number, logs?: Logs): void {
+    if (!logs || this.lastBatch < 0) return;
+    const at = this.step - 1 - (this.lastBatch - batch);
+    // fit logs the LR the step really used; fill it in for loops that do not.
+    logs.learning_rate ??= this.schedule(at);
+    const mom = this.momentumSchedule();
+    if (mom && !Number.isNaN(this.lastMomentum)) logs.momentum = mom(at);
   }
 
   override onEpochEnd(_epoch: number, logs?: Logs): void {
