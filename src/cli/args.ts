@@ -29,6 +29,8 @@ export interface FlagSpec {
   metavar?: string;
   /** Heading the flag is listed under in --help. */
   group?: string;
+  /** Value taken when the flag comes last or before another flag: its value is optional (`--resume [DIR]`). */
+  implicit?: unknown;
 }
 
 export interface CommandSpec {
@@ -223,6 +225,10 @@ export function parseArgs(cmd: CommandSpec, argv: readonly string[], exists: (p:
       const next = argv[i + 1];
       // A value may start with '-' only when it is a number (--min-delta -0.01 is still refused by range checks).
       if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        if (spec.implicit !== undefined) {
+          values[key] = spec.implicit;
+          continue;
+        }
         throw new UsageError(`--${spec.name} needs a value${spec.metavar ? ` (${spec.metavar})` : ''}`, cmd.name);
       }
       inline = next;
@@ -266,7 +272,7 @@ export function formatHelp(program: string, cmd: CommandSpec, width = 100): stri
   const left = (f: FlagSpec) => {
     if (f.type === 'bool') return `--${f.name}${f.default === true ? `, --no-${f.name}` : ''}`;
     const meta = f.metavar ?? (f.type === 'choice' ? f.choices!.join('|') : f.type === 'int' ? 'N' : f.type === 'number' ? 'X' : f.type === 'path' ? 'PATH' : f.type === 'int-list' ? 'N,N,…' : 'S');
-    return `--${f.name} ${meta}`;
+    return `--${f.name} ${f.implicit !== undefined ? `[${meta}]` : meta}`;
   };
   const col = Math.min(34, Math.max(...cmd.flags.map((f) => left(f).length)) + 4);
   if (cmd.positionals) lines.push('Arguments:', `  ${cmd.positionals.name.padEnd(col - 2)}${cmd.positionals.help}`, '');

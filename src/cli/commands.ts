@@ -6,6 +6,9 @@ import { writeReport } from '../report/report.js';
 import type { ReportFinder, ReportHistory, ReportStudy, ReportStudyRow, ReportTiming, RunReport } from '../report/types.js';
 import type { ParsedArgs } from './args.js';
 import { camel, UsageError } from './args.js';
+import {
+  CHECKPOINT_DIR, openResume, reportCompleted, resumePoint, RUN_FILE, runConfig, saveRunConfig, startRunFolder, SUMMARY_FILE, type Resume, type RunConfig,
+} from './resume.js';
 import { COMMANDS } from './specs.js';
 import { common, dataSpec, finderSpec, modelSpec, prepSpec, type CommonOptions } from './options.js';
 import {
@@ -102,6 +105,48 @@ async function prepare(data: DataSpec, prep: PrepSpec, ui: Ui): Promise<Prepared
   const c = splitCounts(corpus);
   ui.log(`Data: ${corpus.name}: ${Object.entries(c.counts).map(([k, n]) => `${n} ${k}`).join(', ')}${corpus.valIsTest ? ' (validating on the test split, as the tutorial does)' : ''}; vocabulary ${tokenizer.wordIndex.size} words, ${prep.numWords} kept`);
   return { corpus, tokenizer, x, timings };
+}
+
+/** What train, find-lr and study-batch all start with: their settings, the backend, the prepared data. */
+interface Setup {
+  o: CommonOptions;
+  v: Record<string, unknown>;
+  data: DataSpec;
+  prep: PrepSpec;
+  mspec: ModelSpec;
+  batchSize: number;
+  fspec: FinderSpec;
+  out: string;
+  backend: BackendChoice;
+  p: Prepared;
+}
+
+/** Resolves every setting first (so usage errors come before any work), then starts the backend and prepares the data. */
+async function setup(c: CommandContext): Promise<Setup> {
+  const { path } = await node();
+  const o = common(c.args);
+  const v = c.args.values;
+  const data = resolvePaths(dataSpec(c.cmd, c.args, o.seed), c.cwd, path.resolve);
+  const prep = prepSpec(c.args);
+  const mspec = modelSpec(c.args);
+  const batchSize = v.batchSize as number;
+  const fspec = finderSpec(c.cmd, c.args, o.seed, batchSize);
+  const out = await runFolder(c, o);
+  const backend = await startBackend(o, c.ui);
+  wg.setSeed(o.seed);
+  const p = await prepare(data, prep, c.ui);
+  return { o, v, data, prep, mspec, batchSize, fspec, out, backend, p };
+}
+
+/** The LR range test on a probe model (disposed after), timed into the run's timings. */
+async function rangeTest(s: Setup, ui: Ui): Promise<ReportFinder> {
+  const t = now();
+  const probe = buildModel(s.mspec);
+  compile(probe, 1e-3);
+  const finder = await runFinder(probe, s.p.x.train, s.p.corpus.train.labels, s.fspec, ui);
+  probe.dispose();
+  s.p.timings.push({ phase: 'LR range test', seconds: secs(t), rate: `${((finder.lrs.length * s.fspec.batchSize) / Math.max(secs(t), 1e-9)).toFixed(0)} samples/s` });
+  return finder;
 }
 
 function datasetInfo(corpus: Corpus): RunReport['dataset'] {
@@ -253,57 +298,70 @@ function studyInput(c: CommandContext, o: CommonOptions, sizes: number[], batchS
 
 // ---------------------------------------------------------------- train
 
-export async function train(c: CommandContext): Promise<number> {
-  const t0 = now();
-  const { path } = await node();
-  const o = common(c.args);
-  const v = c.args.values;
-  const data = resolvePaths(dataSpec(c.cmd, c.args, o.seed), c.cwd, path.resolve);
-  const prep = prepSpec(c.args);
-  const mspec = modelSpec(c.args);
-  const batchSize = v.batchSize as number;
-  const fspec = finderSpec(c.cmd, c.args, o.seed, batchSize);
-  const epochs = v.epochs as number;
-  const out = await runFolder(c, o);
-  const ui = c.ui;
-
-  const backend = await startBackend(o, ui);
-  wg.setSeed(o.seed);
-  const p = await prepare(data, prep, ui);
-  const { corpus, x } = p;
-  const timings = p.timings;
-
-  let finder: ReportFinder | undefined;
-  let lr: number;
-  if (v.lr !== undefined) {
-    lr = v.lr as number;
-    ui.log(`Learning rate ${lr} (--lr; LR range test skipped)`);
-  } else {
-    const t = now();
-    const probe = buildModel(mspec);
-    compile(probe, 1e-3);
-    finder = await runFinder(probe, x.train, corpus.train.labels, fspec, ui);
-    probe.dispose();
-    timings.push({ phase: 'LR range test', seconds: secs(t), rate: `${((finder.lrs.length * fspec.batchSize) / Math.max(secs(t), 1e-9)).toFixed(0)} samples/s` });
-    printSuggestions(finder, ui);
-    lr = finder.chosen.lr;
+/**
+ * The learning rate: the one a resumed run saved, --lr, or the LR range test's choice (saved in
+ * the run folder at once, so a resume skips the test and still reports it).
+ */
+async function chooseLr(s: Setup, resume: Resume | null, config: RunConfig, ui: Ui): Promise<{ lr: number; finder?: ReportFinder }> {
+  const { path, fs } = await node();
+  const finderFile = path.join(s.out, 'lr_finder.json');
+  if (resume && config.lr !== null) {
+    const finder = config.values.lr === undefined && fs.existsSync(finderFile) ? (JSON.parse(fs.readFileSync(finderFile, 'utf8')) as ReportFinder) : undefined;
+    ui.log(`Learning rate ${config.lr} (saved by the interrupted run; LR range test skipped)`);
+    return { lr: config.lr, ...(finder ? { finder } : {}) };
   }
+  if (s.v.lr !== undefined) {
+    ui.log(`Learning rate ${s.v.lr} (--lr; LR range test skipped)`);
+    return { lr: s.v.lr as number };
+  }
+  const finder = await rangeTest(s, ui);
+  printSuggestions(finder, ui);
+  await writeJsonAtomic(finderFile, finder);
+  await saveRunConfig(s.out, { ...config, lr: finder.chosen.lr });
+  return { lr: finder.chosen.lr, finder };
+}
 
-  // A fresh model with the chosen learning rate.
+function trainingCallbacks(v: Record<string, unknown>, lr: number, totalSteps: number, steps: number) {
+  const es = wg.callbacks.earlyStopping({ monitor: v.monitor as string, minDelta: v.minDelta as number, patience: v.patience as number, restoreBestWeights: v.restore as boolean });
+  const callbacks: wg.callbacks.Callback[] = [es];
+  if (v.schedule === 'one-cycle') callbacks.push(wg.callbacks.batchLearningRateScheduler(wg.train.schedules.oneCycle({ maxLr: lr, totalSteps }), { verbose: 0 }));
+  if (v.schedule === 'cyclical') callbacks.push(wg.callbacks.batchLearningRateScheduler(wg.train.schedules.cyclical({ baseLr: lr / 4, maxLr: lr, stepSize: 2 * steps }), { verbose: 0 }));
+  return { es, callbacks };
+}
+
+export async function train(c0: CommandContext): Promise<number> {
+  const t0 = now();
+  const { path, fs } = await node();
+  const resume = openResume(c0.cmd, c0.args, c0.cwd);
+  const c = resume ? { ...c0, args: resume.args } : c0;
+  if (resume?.completed) return reportCompleted(resume.dir, c.ui, common(c.args).json);
+  const s = await setup(c);
+  const { o, v, data, prep, mspec, batchSize, fspec, out, backend, p } = s;
+  const epochs = v.epochs as number;
+  const ui = c.ui;
+  const { corpus, x, timings } = p;
+  const config = resume?.config ?? runConfig(c.args, c.cwd, (v.lr as number | undefined) ?? null);
+  if (!resume) await startRunFolder(out, config);
+  const { lr, finder } = await chooseLr(s, resume, config, ui);
+
+  // The initial weights depend on --seed only, not on whether the LR range test ran: a run
+  // resumed before its first checkpoint starts where the original did.
+  wg.setSeed(o.seed);
   const t = now();
   const model = buildModel(mspec);
   compile(model, lr);
   const monitor = v.monitor as string;
-  const es = wg.callbacks.earlyStopping({ monitor, minDelta: v.minDelta as number, patience: v.patience as number, restoreBestWeights: v.restore as boolean });
-  const callbacks: wg.callbacks.Callback[] = [es];
   const steps = Math.ceil(corpus.train.texts.length / batchSize);
-  const schedule = v.schedule as string;
-  if (schedule === 'one-cycle') callbacks.push(wg.callbacks.batchLearningRateScheduler(wg.train.schedules.oneCycle({ maxLr: lr, totalSteps: epochs * steps }), { verbose: 0 }));
-  if (schedule === 'cyclical') callbacks.push(wg.callbacks.batchLearningRateScheduler(wg.train.schedules.cyclical({ baseLr: lr / 4, maxLr: lr, stepSize: 2 * steps }), { verbose: 0 }));
-  ui.log(`Training: up to ${epochs} epochs, batch ${batchSize}, lr ${lr.toExponential(2)}${schedule !== 'constant' ? ` (${schedule} schedule)` : ''}, early stopping on ${monitor} (minDelta ${v.minDelta}, patience ${v.patience}${v.restore ? ', restore best' : ''})`);
+  const { es, callbacks } = trainingCallbacks(v, lr, epochs * steps, steps);
+  const ckptDir = path.join(out, CHECKPOINT_DIR);
+  const every = v.checkpointEvery as number;
+  const from = await resumePoint(resume, ckptDir, ui);
+  ui.log(`Training: up to ${epochs} epochs, batch ${batchSize}, lr ${lr.toExponential(2)}${v.schedule !== 'constant' ? ` (${v.schedule} schedule)` : ''}, early stopping on ${monitor} (minDelta ${v.minDelta}, patience ${v.patience}${v.restore ? ', restore best' : ''})`);
+  ui.log(`Checkpoints: ${ckptDir} (${every > 0 ? `every ${every} steps and ` : ''}at each epoch end; 'webgrad train --resume ${out}' continues a killed run)`);
   const write = ui.progressWrite;
   const history = await model.fit(x.train, corpus.train.labels, {
     epochs, batchSize, validationData: [x.val, corpus.val.labels], callbacks, seed: o.seed,
+    checkpoint: { dir: ckptDir, ...(every > 0 ? { everyBatches: every } : {}) }, ...(from ? { resumeFrom: from } : {}),
     verbose: ui.progress ? 1 : 0, ...(write ? { write } : {}),
   });
   timings.push({ phase: 'training', seconds: secs(t), rate: `${history.samplesPerSec.toFixed(0)} samples/s` });
@@ -353,6 +411,7 @@ export async function train(c: CommandContext): Promise<number> {
     stoppedEpoch: esSum.stoppedEpoch === null ? null : esSum.stoppedEpoch + 1,
     stopReason: esSum.stopReason, restoredBestWeights: esSum.restoredBestWeights,
     samplesPerSec: history.samplesPerSec,
+    resumedFrom: from ? { epoch: from.position.epoch + 1, batch: from.position.batch, step: from.position.step } : null,
     backend: backend.name, backendDescription: backend.description, adapter: backend.adapter,
     data: { name: corpus.name, ...splitCounts(corpus).counts },
     precision: test.precision, recall: test.recall, f1: test.f1, confusion: test.confusion,
@@ -375,7 +434,10 @@ export async function train(c: CommandContext): Promise<number> {
     history: hist,
     test, examples,
     ...(study ? { study } : {}),
-    notes: [...(backend.note ? [backend.note] : []), ...(finder?.chosen.why ? [finder.chosen.why] : [])],
+    notes: [
+      ...(backend.note ? [backend.note] : []), ...(finder?.chosen.why ? [finder.chosen.why] : []),
+      ...(from ? [`Resumed from the checkpoint at epoch ${from.position.epoch + 1}, batch ${from.position.batch} (step ${from.position.step}); timings and samples/s cover the resumed part only.`] : []),
+    ],
     files: [
       { name: 'model/', what: 'model.json (architecture, training config, checksums), model.safetensors (float32 weights), tokenizer.json (Keras layout)' },
       ...(finder ? [{ name: 'lr_finder.json', what: 'the sweep: LRs, raw/smoothed/running losses, every suggestion' }, { name: 'lr_finder.svg', what: 'LR range test figure' }] : []),
@@ -383,12 +445,15 @@ export async function train(c: CommandContext): Promise<number> {
       { name: 'history.svg', what: 'training curves' },
       { name: 'confusion_matrix.svg', what: 'test-set confusion matrix' },
       ...(study ? [{ name: 'batch_study.json', what: 'batch-size study data' }] : []),
-      { name: 'summary.json', what: 'the --json summary' },
+      { name: SUMMARY_FILE, what: 'the --json summary' },
+      { name: RUN_FILE, what: 'the settings and learning rate, for webgrad train --resume' },
       { name: 'report.json', what: 'everything on this page as data' },
     ],
   };
   await writeReport(out, report);
-  await writeJsonAtomic(path.join(out, 'summary.json'), summary);
+  await writeJsonAtomic(path.join(out, SUMMARY_FILE), summary);
+  // The run is complete (the model is saved): the checkpoint has served its purpose.
+  fs.rmSync(ckptDir, { recursive: true, force: true });
   ui.log('');
   ui.log(`Done in ${wg.train.formatDuration(secs(t0))}: test accuracy ${(test.accuracy * 100).toFixed(2)} % with lr ${lr.toExponential(2)}${finder ? ` (${finder.chosen.rule})` : ''}, ${history.epoch.length} epoch(s)${esSum.bestEpoch !== null ? `, best epoch ${esSum.bestEpoch + 1}` : ''}, ${history.samplesPerSec.toFixed(0)} samples/s on ${backend.name}.`);
   ui.log(`Model:  ${modelDir}`);
@@ -403,23 +468,10 @@ export async function train(c: CommandContext): Promise<number> {
 export async function findLr(c: CommandContext): Promise<number> {
   const t0 = now();
   const { path } = await node();
-  const o = common(c.args);
-  const v = c.args.values;
-  const data = resolvePaths(dataSpec(c.cmd, c.args, o.seed), c.cwd, path.resolve);
-  const prep = prepSpec(c.args);
-  const mspec = modelSpec(c.args);
-  const fspec = finderSpec(c.cmd, c.args, o.seed, v.batchSize as number);
-  const out = await runFolder(c, o);
+  const s = await setup(c);
+  const { o, data, out, backend, p } = s;
   const ui = c.ui;
-  const backend = await startBackend(o, ui);
-  wg.setSeed(o.seed);
-  const p = await prepare(data, prep, ui);
-  const t = now();
-  const model = buildModel(mspec);
-  compile(model, 1e-3);
-  const finder = await runFinder(model, p.x.train, p.corpus.train.labels, fspec, ui);
-  model.dispose();
-  p.timings.push({ phase: 'LR range test', seconds: secs(t), rate: `${((finder.lrs.length * fspec.batchSize) / Math.max(secs(t), 1e-9)).toFixed(0)} samples/s` });
+  const finder = await rangeTest(s, ui);
   p.timings.push({ phase: 'total', seconds: secs(t0) });
   printSuggestions(finder, ui);
   const env = await environment(backend);
@@ -444,20 +496,11 @@ export async function findLr(c: CommandContext): Promise<number> {
 export async function studyBatch(c: CommandContext): Promise<number> {
   const t0 = now();
   const { path } = await node();
-  const o = common(c.args);
   const v = c.args.values;
-  const data = resolvePaths(dataSpec(c.cmd, c.args, o.seed), c.cwd, path.resolve);
-  const prep = prepSpec(c.args);
-  const mspec = modelSpec(c.args);
-  const batchSize = v.batchSize as number;
-  const fspec = finderSpec(c.cmd, c.args, o.seed, batchSize);
-  const sizes = [...new Set(v.batchSizes as number[])];
   if (v.studyLr === 'finder' && v.lr !== undefined) throw new UsageError("--lr applies to --study-lr fixed, linear or sqrt (with 'finder' each batch size gets its own LR)", c.cmd);
-  const out = await runFolder(c, o);
+  const { o, data, mspec, batchSize, fspec, out, backend, p } = await setup(c);
+  const sizes = [...new Set(v.batchSizes as number[])];
   const ui = c.ui;
-  const backend = await startBackend(o, ui);
-  wg.setSeed(o.seed);
-  const p = await prepare(data, prep, ui);
   const t = now();
   const study = await runStudy(studyInput(c, o, sizes, batchSize), p.x.train, p.corpus.train.labels, p.x.val, p.corpus.val.labels, mspec, fspec, ui);
   p.timings.push({ phase: 'batch-size study', seconds: secs(t) });

@@ -242,7 +242,9 @@ export interface ModelSpec {
 
 /** The tutorial's model: Embedding → Bidirectional(GRU) → Dense(relu) → Dense(1, sigmoid). */
 export function buildModel(m: ModelSpec): wg.Sequential {
+  // Fixed names, so a saved model does not depend on how many models the process built before it.
   const model = wg.sequential({
+    name: 'sequential',
     layers: [
       wg.layers.embedding({ inputDim: m.numWords, outputDim: m.embeddingDim, name: 'embedding' }),
       wg.layers.bidirectional({ layer: wg.layers.gru({ units: m.units, name: 'gru' }), name: 'bidirectional' }),

@@ -8,6 +8,7 @@ export const DEFAULTS = {
   finderEpochs: 2,
   studyEpochs: 2,
   studyBatchSizes: [32, 128, 512],
+  checkpointEvery: 20,
 } as const;
 
 const DATA = 'Data';
@@ -17,6 +18,7 @@ const TRAIN = 'Training';
 const FINDER = 'LR range test';
 const ES = 'Early stopping';
 const OUT = 'Output and runtime';
+const RESUME = 'Checkpoints and resume';
 
 export const dataFlags: FlagSpec[] = [
   { name: 'data', type: 'path', exists: 'any', group: DATA, help: 'IMDB: aclImdb_v1.tar.gz (or .tar), an extracted aclImdb folder, or the folder holding it. Default: the SpamAssassin corpus bundled offline' },
@@ -80,6 +82,11 @@ export const outFlags: FlagSpec[] = [
   { name: 'backend', type: 'choice', choices: ['auto', 'webgpu', 'cpu'], default: 'auto', group: OUT, help: 'auto: WebGPU on a real GPU adapter, else the CPU backend (a SwiftShader adapter is slower than the CPU backend)' },
 ];
 
+const resumeFlags: FlagSpec[] = [
+  { name: 'checkpoint-every', type: 'int', min: 0, default: DEFAULTS.checkpointEvery, group: RESUME, help: 'write the training checkpoint (<run>/checkpoint/, replaced atomically) every N training steps as well as at each epoch end; 0: epoch ends only' },
+  { name: 'resume', type: 'path', exists: 'dir', metavar: 'DIR', implicit: true, group: RESUME, help: "continue the interrupted run in DIR (without DIR: the latest run in ./runs) from its last checkpoint, with the settings saved in DIR/run.json; flags that contradict them are refused (--backend, --checkpoint-every, --examples, --json and --quiet may change). A finished run is reported as such (exit 0)" },
+];
+
 const examplesFlag: FlagSpec = { name: 'examples', type: 'int', min: 0, max: 100, default: 8, group: OUT, help: 'example predictions shown in the report' };
 
 const studyOnly: FlagSpec[] = [
@@ -97,17 +104,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
   train: {
     name: 'train',
     summary: 'Load → tokenize → pad → LR range test → train with early stopping → evaluate on the test split → save the model and tokenizer → write report.html.',
-    flags: [...dataFlags, ...prepFlags, ...modelFlags, ...trainFlags, ...finderFlags, ...esFlags, ...outFlags, examplesFlag],
+    flags: [...dataFlags, ...prepFlags, ...modelFlags, ...trainFlags, ...finderFlags, ...esFlags, ...resumeFlags, ...outFlags, examplesFlag],
     details: `${TIMING_NOTE}
 
 The run folder gets report.html (open it in any browser), lr_finder.svg, history.svg,
 confusion_matrix.svg, history.json, lr_finder.json, report.json, summary.json and model/
-(model.json, model.safetensors, tokenizer.json).
+(model.json, model.safetensors, tokenizer.json), run.json (the settings and learning rate) and,
+until the run completes, checkpoint/: if the run is killed, 'webgrad train --resume DIR' finishes
+it with the final weights an uninterrupted run would have had.
 
 Examples:
   webgrad train
   webgrad train --data ../shared/data/aclImdb_labeled.tar.gz --batch-size 512 --finder-epochs 5
-  webgrad train --limit 300 --epochs 2 --finder-epochs 1 --units 4 --embedding-dim 4 --json`,
+  webgrad train --limit 300 --epochs 2 --finder-epochs 1 --units 4 --embedding-dim 4 --json
+  webgrad train --resume runs/2025-01-01T10-00-00`,
   },
   'find-lr': {
     name: 'find-lr',

@@ -41,6 +41,15 @@ describe('flag parsing', () => {
     expect(usageError(['--csv', 'aclImdb'])).toBe('--csv aclImdb is a folder, not a file');
   });
 
+  it('takes an optional value where the flag has an implicit one (--resume [DIR])', () => {
+    expect(parse('--resume', 'aclImdb').values.resume).toBe('aclImdb');
+    expect(parse('--resume').values.resume).toBe(true);
+    expect(parse('--resume', '--epochs', '2').values).toMatchObject({ resume: true, epochs: 2 });
+    expect(usageError(['--resume', 'data.csv'])).toBe('--resume data.csv is a file, not a folder');
+    expect(usageError(['--lr'])).toBe('--lr needs a value (LR)');
+    expect(formatHelp('webgrad', train)).toMatch(/--resume \[DIR\] +continue the interrupted run/);
+  });
+
   const bad: [string[], string][] = [
     [['--epoch', '3'], 'unknown flag --epoch (did you mean --epochs?)'],
     [['--batchsize', '3'], 'unknown flag --batchsize (did you mean --batch-size?)'],

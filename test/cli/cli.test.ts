@@ -5,14 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { main } from '../../src/cli/cli.js';
 import * as wg from '../../src/index.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { bundleCli, ROOT } from './bundle.js';
 
 interface Run {
   code: number;
@@ -155,14 +153,7 @@ describe('bad usage', () => {
 
 describe('the bundled executable', () => {
   it('runs with a shebang and exits 0 / 2 / 1', async () => {
-    const { build } = await import('esbuild');
-    const dir = join(ROOT, 'test-output/cli');
-    mkdirSync(dir, { recursive: true });
-    const bin = join(dir, 'main.js');
-    await build({
-      entryPoints: [join(ROOT, 'src/cli/main.ts')], outfile: bin, bundle: true, format: 'esm', platform: 'node', target: 'node20',
-      loader: { '.wgsl': 'text' }, external: ['webgpu', '@stdlib/*'], banner: { js: '#!/usr/bin/env node' }, logLevel: 'error',
-    });
+    const bin = await bundleCli(join(ROOT, 'test-output/cli/main.js'));
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const ok = spawnSync(process.execPath, [bin, 'train', '--help'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
