@@ -28,12 +28,19 @@ export interface ReadyResult {
  */
 export async function ready(options: ReadyOptions = {}): Promise<ReadyResult> {
   const want = options.backend ?? 'auto';
-  if (want === 'cpu') return { backend: setBackend(new CpuBackend(options.cpu)) };
+  if (want === 'cpu') return { backend: setBackend(await startedCpu(options.cpu)) };
   const gpu = await WebGPUBackend.create(options.webgpu);
   if (typeof gpu !== 'string') return { backend: setBackend(gpu) };
   if (want === 'webgpu') throw new Error(`ready: WebGPU was requested but is unavailable: ${gpu}`);
   (options.warn ?? console.warn)(`webgrad: WebGPU unavailable (${gpu}); using the CPU backend.`);
-  return { backend: setBackend(new CpuBackend(options.cpu)), fallbackReason: gpu };
+  return { backend: setBackend(await startedCpu(options.cpu)), fallbackReason: gpu };
+}
+
+/** A CPU backend whose worker threads are up (in a browser worker they cannot boot while a kernel blocks). */
+async function startedCpu(options: CpuBackendOptions | undefined): Promise<CpuBackend> {
+  const cpu = new CpuBackend(options);
+  await cpu.startThreads();
+  return cpu;
 }
 
 /** Makes `backend` the one new tensors are created on. Returns it. */

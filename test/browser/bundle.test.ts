@@ -159,6 +159,29 @@ describe.skipIf(optOut)('browser bundle in Chromium', () => {
     expect(plainBrowser.pageErrors()).toEqual([]);
   });
 
+  it('runs the CPU backend on 2 threads inside a Web Worker of a cross-origin-isolated page, equal to 1 thread', async () => {
+    const { gpuBrowser } = browsers();
+    const isolated = await startStaticServer({ root: ROOT, crossOriginIsolated: true });
+    try {
+      const page = await gpuBrowser.newPage();
+      await page.goto(`${isolated.origin}/test/fixtures/browser/threads.html`, { waitUntil: 'load' });
+      await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 60_000 });
+      type Run = { description: string; y: number[]; grads: number[][]; stats: { threads: number; parallelRuns: number; fallbackReason: string | null } };
+      const r = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as { ok: boolean; error?: string; crossOriginIsolated: boolean; two: Run; one: Run };
+      if (!r.ok) expect.fail(`the worker failed: ${r.error}`);
+      expect(r.crossOriginIsolated).toBe(true);
+      expect(r.two.description).toBe('cpu (float32, 2 threads)');
+      // Forward and backward really ran on two threads (no silent fallback to one).
+      expect(r.two.stats).toEqual({ threads: 2, parallelRuns: 2, fallbackReason: null });
+      expect(r.one.stats.threads).toBe(1);
+      expect(r.two.y).toEqual(r.one.y);
+      r.one.grads.forEach((g, k) => expectAllClose(r.two.grads[k]!, g, { rtol: 1e-6, atol: 1e-7, what: `gradient ${k}` }));
+      expect(gpuBrowser.pageErrors()).toEqual([]);
+    } finally {
+      await isolated.close();
+    }
+  });
+
   it('falls back to the CPU backend, and says why, on a non-secure origin (no navigator.gpu)', async () => {
     const { server, gpuBrowser } = browsers();
     const page = await gpuBrowser.newPage();

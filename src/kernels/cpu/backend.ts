@@ -56,6 +56,19 @@ export class CpuBackend implements Backend {
     return this.pool?.size ?? 1;
   }
 
+  /**
+   * Starts the worker threads and resolves when they answer. Optional: until then kernels run on
+   * the calling thread alone. `wg.ready()` awaits it.
+   */
+  async startThreads(): Promise<void> {
+    await this.pool?.start();
+  }
+
+  /** Kernel calls split over threads so far, and why the workers could not start if they could not. */
+  threadStats(): { threads: number; parallelRuns: number; fallbackReason: string | null } {
+    return { threads: this.threads, parallelRuns: this.pool?.parallelRuns ?? 0, fallbackReason: this.pool?.fallbackReason ?? null };
+  }
+
   alloc(size: number, dtype: DType): CpuStorage {
     const bytes = size * (dtype === 'int32' ? 4 : this.precision === 'float64' ? 8 : 4);
     // Shared memory only when workers may touch it (SharedArrayBuffer costs more to create).

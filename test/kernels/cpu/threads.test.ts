@@ -43,7 +43,10 @@ describe('CPU worker threads', () => {
       const stacked = (x: Parameters<typeof gruSequenceStacked>[0], W: typeof x, U: typeof x, b: typeof x) =>
         gruSequenceStacked(x, W, U, b, { units: 32, resetAfter, backwards: [false, true], returnSequences: true });
       const one = await runGru(single, p, stacked);
+      const before = threaded.threadStats().parallelRuns;
       const many = await runGru(threaded, p, stacked);
+      // Forward and backward each split over the threads.
+      expect(threaded.threadStats()).toEqual({ threads: 3, parallelRuns: before + 2, fallbackReason: null });
       expect(Array.from(many.out)).toEqual(Array.from(one.out));
       one.grads.forEach((g, k) => expectAllClose(many.grads[k]!, g, { rtol: 1e-6, atol: 1e-7, what: `gradient ${k}` }));
       const q = gruProblem(13, 40, 16, 32, resetAfter, 6);

@@ -2,8 +2,9 @@
  * A pool of CPU worker threads for the CPU backend's heavy kernels. A kernel splits its work into
  * independent tasks; `run` does the first on the calling thread and the others on workers, and
  * returns when all are done, so dispatch stays synchronous (Atomics.wait, allowed on Node's main
- * thread and in browser workers, not on a browser's main thread). Workers start on first use; if
- * they cannot, the tasks run one after another on the calling thread: slower, same result.
+ * thread and in browser workers, not on a browser's main thread). Workers start on first use (or
+ * `start()`); until they answer, or if they cannot start, the tasks run one after another on the
+ * calling thread: slower, same result.
  */
 import workerSource from './worker.js?worker-source';
 import { CONTROL_WORDS, DONE, FAILED, LISTEN_GLOBAL, readFailure, RUNNING, type TaskMessage } from './protocol.js';
@@ -58,10 +59,18 @@ function spawn(): WorkerHandle {
   return new Worker(URL.createObjectURL(new Blob([prelude + workerSource], { type: 'text/javascript' })));
 }
 
+interface Thread {
+  handle: WorkerHandle;
+  control: Int32Array;
+}
+
 export class ThreadPool implements CpuThreads {
-  private workers: { handle: WorkerHandle; control: Int32Array }[] | null = null;
+  private workers: Thread[] | null = null;
+  private spawnedAt = 0;
+  private ready = false;
   /** Set when the workers could not start: tasks then run on the calling thread. */
   private unavailable: string | null = null;
+  private parallel = 0;
 
   /** @param size threads including the calling one (≥ 2 to be of any use). */
   constructor(readonly size: number) {}
@@ -71,14 +80,20 @@ export class ThreadPool implements CpuThreads {
     return this.unavailable;
   }
 
+  /** Calls of `run` whose tasks really ran on several threads. */
+  get parallelRuns(): number {
+    return this.parallel;
+  }
+
   run(tasks: readonly ThreadTask[]): void {
     if (tasks.length > this.size) throw new Error(`ThreadPool.run: ${tasks.length} tasks for ${this.size} threads`);
-    const workers = tasks.length > 1 ? this.start() : null;
+    const workers = tasks.length > 1 ? this.poll(isNode()) : null;
     if (!workers) {
       tasks.forEach(runTask);
       return;
     }
-    for (let i = 1; i < tasks.length; i++) this.post(workers[i - 1]!, tasks[i]!);
+    this.parallel++;
+    for (let i = 1; i < tasks.length; i++) post(workers[i - 1]!, tasks[i]!);
     let local: unknown = null;
     try {
       runTask(tasks[0]!);
@@ -87,52 +102,79 @@ export class ThreadPool implements CpuThreads {
     }
     const failures: string[] = [];
     for (let i = 1; i < tasks.length; i++) {
-      const f = this.wait(workers[i - 1]!.control, Infinity);
+      const f = wait(workers[i - 1]!.control, Infinity);
       if (f) failures.push(`${tasks[i]!.task} on worker ${i}: ${f}`);
     }
     if (local) throw local;
     if (failures.length) throw new Error(`CPU thread failed: ${failures.join('; ')}`);
   }
 
+  /**
+   * Starts the workers and resolves once they answer (or cannot start: then `fallbackReason`
+   * says why). Optional: without it, work runs on the calling thread until the workers are up.
+   * A browser worker must await this or yield to its event loop, because a nested worker
+   * cannot boot while its parent blocks.
+   */
+  async start(): Promise<void> {
+    while (!this.poll(false) && !this.unavailable) await new Promise((r) => setTimeout(r, 2));
+  }
+
   dispose(): void {
     this.workers?.forEach((w) => w.handle.terminate());
     this.workers = null;
+    this.ready = false;
   }
 
-  private post(w: { handle: WorkerHandle; control: Int32Array }, task: ThreadTask): void {
-    Atomics.store(w.control, 0, RUNNING);
-    w.handle.postMessage({ control: w.control, task });
-  }
-
-  /** Blocks until the worker reports; returns its failure message, 'timed out', or null. */
-  private wait(control: Int32Array, timeoutMs: number): string | null {
-    const end = performance.now() + timeoutMs;
-    while (Atomics.load(control, 0) === RUNNING) {
-      const left = end - performance.now();
-      if (left <= 0 || Atomics.wait(control, 0, RUNNING, left) === 'timed-out') return 'timed out';
-    }
-    return Atomics.load(control, 0) === FAILED ? readFailure(control) : Atomics.load(control, 0) === DONE ? null : 'unknown state';
-  }
-
-  /** The workers, started (and answering) on first use; null when they cannot run here. */
-  private start(): { handle: WorkerHandle; control: Int32Array }[] | null {
-    if (this.workers || this.unavailable) return this.workers;
-    this.unavailable = threadSupport();
-    if (this.unavailable) return null;
-    const started: { handle: WorkerHandle; control: Int32Array }[] = [];
+  /**
+   * The workers once they are up, else null (then the caller works alone). Spawns them on first
+   * use. `block`: wait for their first answer (Node, where workers boot on their own threads);
+   * otherwise just look.
+   */
+  private poll(block: boolean): Thread[] | null {
+    if (this.ready || this.unavailable) return this.workers;
     try {
-      for (let i = 1; i < this.size; i++) started.push({ handle: spawn(), control: new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS)) });
-      for (const w of started) this.post(w, { task: 'ping', params: undefined, arrays: [] });
-      for (const w of started) {
-        const f = this.wait(w.control, START_TIMEOUT_MS);
+      if (!this.workers) {
+        this.unavailable = threadSupport();
+        if (this.unavailable) return null;
+        this.workers = Array.from({ length: this.size - 1 }, () => ({ handle: spawn(), control: new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS)) }));
+        this.workers.forEach((w) => post(w, { task: 'ping', params: undefined, arrays: [] }));
+        this.spawnedAt = performance.now();
+      }
+      const left = START_TIMEOUT_MS - (performance.now() - this.spawnedAt);
+      for (const w of this.workers) {
+        const f = block ? wait(w.control, left) : Atomics.load(w.control, 0) === RUNNING ? (left > 0 ? 'starting' : 'timed out') : stateMessage(w.control);
+        if (f === 'starting') return null;
         if (f) throw new Error(f);
       }
+      this.ready = true;
+      return this.workers;
     } catch (e) {
-      started.forEach((w) => w.handle.terminate());
+      this.dispose();
       this.unavailable = `worker threads did not start (${e instanceof Error ? e.message : String(e)})`;
       return null;
     }
-    this.workers = started;
-    return started;
   }
+}
+
+const isNode = (): boolean => nodeBuiltin() !== undefined;
+
+function post(w: Thread, task: ThreadTask): void {
+  Atomics.store(w.control, 0, RUNNING);
+  w.handle.postMessage({ control: w.control, task });
+}
+
+/** A finished task's outcome: null when done, else the failure. */
+function stateMessage(control: Int32Array): string | null {
+  const state = Atomics.load(control, 0);
+  return state === DONE ? null : state === FAILED ? readFailure(control) : `unknown state ${state}`;
+}
+
+/** Blocks until the worker reports; returns its failure message, 'timed out', or null. */
+function wait(control: Int32Array, timeoutMs: number): string | null {
+  const end = performance.now() + timeoutMs;
+  while (Atomics.load(control, 0) === RUNNING) {
+    const left = end - performance.now();
+    if (left <= 0 || Atomics.wait(control, 0, RUNNING, left) === 'timed-out') return 'timed out';
+  }
+  return stateMessage(control);
 }
