@@ -9,9 +9,12 @@
 // used) for bench/imdb_tutorial_torch.py, so PyTorch trains on identical token ids.
 //
 //   npm run build && node dist/bench/imdb-tutorial.js [--limit N] [--finder-epochs E] [--epochs E]
-//        [--batch-size B] [--data PATH] [--export DIR] [--backend cpu|webgpu]
+//        [--batch-size B] [--data PATH] [--export DIR] [--backend cpu|webgpu] [--no-shuffle]
 //
 // --limit N keeps N training and N test reviews (a seeded, balanced random subset) for a quick run.
+// The export also holds the model's initial weights (weights.f32, Keras order and layouts), so
+// `imdb_tutorial_torch.py --same-start` can train from the very same point; with --no-shuffle on
+// both sides the two trajectories must agree up to float32 rounding (an end-to-end parity check).
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as wg from '../src/index.js';
@@ -33,6 +36,7 @@ const epochs = num('--epochs', 30);
 const batchSize = num('--batch-size', 512);
 const exportDir = flag('--export');
 const backendKind = flag('--backend') ?? 'cpu';
+const shuffle = !argv.includes('--no-shuffle');
 const NUM_WORDS = 10000;
 const MAXLEN = 120;
 
@@ -118,14 +122,19 @@ if (exportDir) {
   w('y_train.f32', train.labels);
   w('x_test.i32', xTest.data as Int32Array);
   w('y_test.f32', test.labels);
-  writeFileSync(join(exportDir, 'meta.json'), JSON.stringify({ nTrain: train.labels.length, nTest: test.labels.length, maxlen: MAXLEN, numWords: NUM_WORDS, lr, batchSize, epochs }, null, 2));
+  // The finder restored the initial weights exactly: these are what fit starts from.
+  const initial = model.getWeights();
+  const weights = await Promise.all(initial.map(async (t) => ({ shape: t.shape, data: (await t.data()) as Float32Array })));
+  initial.forEach((t) => t.dispose());
+  writeFileSync(join(exportDir, 'weights.f32'), Buffer.concat(weights.map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength))));
+  writeFileSync(join(exportDir, 'meta.json'), JSON.stringify({ nTrain: train.labels.length, nTest: test.labels.length, maxlen: MAXLEN, numWords: NUM_WORDS, lr, batchSize, epochs, shuffle, weightShapes: weights.map((w) => w.shape) }, null, 2));
   console.log(`exported padded arrays and the LR to ${exportDir} (for bench/imdb_tutorial_torch.py)`);
 }
 
 model.optimizer!.learningRate = lr;
 const tt = performance.now();
 const es = wg.callbacks.earlyStopping({ monitor: 'val_accuracy', minDelta: 1e-4, patience: 1, restoreBestWeights: true });
-const history = await model.fit(xTrain, train.labels, { epochs, batchSize, validationData: [xTest, test.labels], callbacks: [es], verbose: 2 });
+const history = await model.fit(xTrain, train.labels, { epochs, batchSize, validationData: [xTest, test.labels], callbacks: [es], verbose: 2, shuffle });
 const trainSeconds = secs(tt);
 const evalLogs = await model.evaluate(xTest, test.labels, { batchSize });
 const testLoss = Number(evalLogs.loss);
@@ -136,7 +145,7 @@ console.log(`test accuracy ${testAccuracy.toFixed(4)}, loss ${testLoss.toFixed(4
 mkdirSync('bench/results', { recursive: true });
 const out = join('bench/results', `imdb-tutorial-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.json`);
 writeFileSync(out, JSON.stringify({
-  limit, finderEpochs, epochs, batchSize, backend: backendKind,
+  limit, finderEpochs, epochs, batchSize, backend: backendKind, shuffle,
   finder: { steps: finder.lrs.length, seconds: finderSeconds, suggestions: Object.fromEntries(Object.entries(suggestions).map(([k, s]) => [k, s!.lr])), tutorialRule, lrUsed: lr },
   history: { epoch: history.epoch, history: history.history, stopReason: history.stopReason ?? null, seconds: history.seconds, samplesPerSec: history.samplesPerSec },
   test: { accuracy: testAccuracy, loss: testLoss },

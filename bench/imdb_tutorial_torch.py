@@ -18,6 +18,11 @@ batches, up to `epochs`, validation = the test split, EarlyStopping(val_accuracy
 patience 1, restore_best_weights) with Keras's exact rule. The LR defaults to the one webgrad used
 (meta.json), so both libraries train the same pipeline at the same LR; --lr overrides it.
 
+--same-start loads webgrad's initial weights from the export (weights.f32, Keras order and
+layouts, mapped to PyTorch's [r, z, n] gate order and transposed kernels) instead of drawing new
+ones; with --no-shuffle (here and in the webgrad run) both libraries then see the same batches
+from the same point, and their per-epoch losses must agree up to float32 rounding.
+
 Prints the test accuracy and writes bench/results/imdb-tutorial-torch-<time>.json.
 """
 import argparse
@@ -82,6 +87,33 @@ class Tutorial(nn.Module):
         return self.d2(torch.relu(self.d1(z))).squeeze(1)  # logits
 
 
+def load_keras_weights(model, d, shapes):
+    """webgrad's weights in Keras order: embedding; forward GRU kernel (in, 3u), recurrent (u, 3u),
+    bias (2, 3u); the backward GRU likewise; dense kernels (in, out) and biases."""
+    flat = np.fromfile(os.path.join(d, "weights.f32"), dtype="<f4")
+    arrays, at = [], 0
+    for s in shapes:
+        n = int(np.prod(s))
+        arrays.append(torch.from_numpy(flat[at:at + n].reshape(s).copy()))
+        at += n
+    assert at == len(flat), f"weights.f32 holds {len(flat)} floats, meta.json's shapes {at}"
+    emb, fk, fr, fb, bk, br, bb, d1k, d1b, d2k, d2b = arrays
+    u = model.units
+    # Keras gate blocks [z | r | h] -> PyTorch [r | z | n], rows of the transposed kernels.
+    to_torch = lambda m: torch.cat([m[:, u:2 * u], m[:, 0:u], m[:, 2 * u:]], dim=1).t().contiguous()
+    with torch.no_grad():
+        model.emb.weight.copy_(emb)
+        for suffix, k, r, b in (("", fk, fr, fb), ("_reverse", bk, br, bb)):
+            getattr(model.gru, "weight_ih_l0" + suffix).copy_(to_torch(k))
+            getattr(model.gru, "weight_hh_l0" + suffix).copy_(to_torch(r))
+            getattr(model.gru, "bias_ih_l0" + suffix).copy_(to_torch(b[0:1]).squeeze(1))
+            getattr(model.gru, "bias_hh_l0" + suffix).copy_(to_torch(b[1:2]).squeeze(1))
+        model.d1.weight.copy_(d1k.t())
+        model.d1.bias.copy_(d1b)
+        model.d2.weight.copy_(d2k.t())
+        model.d2.bias.copy_(d2b)
+
+
 def evaluate(model, x, y, bs, loss_fn):
     model.eval()
     tot_loss, correct = 0.0, 0
@@ -102,6 +134,8 @@ def main():
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--same-start", action="store_true", help="start from webgrad's exported initial weights")
+    ap.add_argument("--no-shuffle", action="store_true", help="batches in data order (for the parity check)")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -111,6 +145,8 @@ def main():
     bs = a.batch_size if a.batch_size is not None else meta.get("batchSize", 512)
     torch.manual_seed(a.seed)
     model = Tutorial(vocab=meta["numWords"])
+    if a.same_start:
+        load_keras_weights(model, a.export_dir, meta["weightShapes"])
     opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-7)
     loss_fn = nn.BCEWithLogitsLoss()
     Xtr, Ytr = torch.from_numpy(xtr.astype(np.int64)), torch.from_numpy(ytr)
@@ -124,7 +160,7 @@ def main():
     for epoch in range(epochs):
         model.train()
         te = time.time()
-        perm = torch.randperm(len(Xtr), generator=g)
+        perm = torch.arange(len(Xtr)) if a.no_shuffle else torch.randperm(len(Xtr), generator=g)
         tot, correct = 0.0, 0
         for i in range(0, len(Xtr), bs):
             idx = perm[i:i + bs]
@@ -158,7 +194,7 @@ def main():
     os.makedirs("bench/results", exist_ok=True)
     out = os.path.join("bench/results", "imdb-tutorial-torch-" + time.strftime("%Y-%m-%dT%H-%M-%S", time.gmtime()) + ".json")
     json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "lr": lr, "batch_size": bs, "epochs": epochs,
-               "n_train": len(xtr), "n_test": len(xte), "history": hist, "stop_reason": stopped,
+               "same_start": a.same_start, "shuffle": not a.no_shuffle, "n_train": len(xtr), "n_test": len(xte), "history": hist, "stop_reason": stopped,
                "test": {"accuracy": test_acc, "loss": test_loss}, "seconds": seconds}, open(out, "w"), indent=2)
     print(f"wrote {out}")
 
