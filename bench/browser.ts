@@ -33,6 +33,7 @@ import { launchChromium, type LaunchedChromium } from '../tools/browser/chromium
 import { startStaticServer, type StaticServer } from '../tools/browser/server.js';
 import type { Counts, Job, JobResult, Memory, PageInfo } from './browser-page/main.js';
 import { describeEnvironment } from './lib/env.js';
+import { forEachFlag } from './lib/flags.js';
 import { appendHistory, writeHistoryChart, type HistoryEntry } from './lib/history.js';
 import { defaultJsonPath, fmt, formatTable, writeJson } from './lib/report.js';
 import { now } from './lib/timing.js';
@@ -91,27 +92,19 @@ function parse(argv: readonly string[]): Options {
   const o: Options = quick
     ? { json: null, quick, budget: 180, only: null, batches: [32], train: 2, infer: 1, leakSteps: 20, leakBatch: 4, leakCap: 20, leakCapTfjs: 10, runId: null, noHistory: false }
     : { json: null, quick, budget: 600, only: null, batches: [32, 128, 512], train: 4, infer: 2, leakSteps: 100, leakBatch: 4, leakCap: 60, leakCapTfjs: 30, runId: null, noHistory: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const eq = a.indexOf('=');
-      if (eq >= 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--quick') continue;
-    else if (a === '--json' || a.startsWith('--json=')) o.json = value();
-    else if (a === '--budget' || a.startsWith('--budget=')) o.budget = Number(value());
-    else if (a === '--only' || a.startsWith('--only=')) o.only = value().split(',');
-    else if (a === '--batches' || a.startsWith('--batches=')) o.batches = value().split(',').map(Number);
-    else if (a === '--run-id' || a.startsWith('--run-id=')) o.runId = value();
+  forEachFlag(argv, (a, value) => {
+    if (a === '--quick') return;
+    else if (a === '--json') o.json = value();
+    else if (a === '--budget') o.budget = Number(value());
+    else if (a === '--only') o.only = value().split(',');
+    else if (a === '--batches') o.batches = value().split(',').map(Number);
+    else if (a === '--run-id') o.runId = value();
     else if (a === '--no-history') o.noHistory = true;
     else if (a === '--help' || a === '-h') {
       console.log('options: --json FILE (default bench/results/browser-<date>.json), --quick (batch 32, short budgets), --budget SECONDS (whole-run deadline for the jobs), --only webgrad,tfjs-webgpu,tfjs-wasm,leak, --batches 32,128,512, --no-history (do not append to bench/results/history.jsonl)');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}' (try --help)`);
-  }
+  });
   if (!(o.budget > 0)) throw new Error('--budget must be a positive number of seconds');
   if (o.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error('--batches: positive integers');
   return o;

@@ -25,6 +25,7 @@ import { hostname } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeEnvironment } from './lib/env.js';
+import { forEachFlag } from './lib/flags.js';
 import { appendHistory, writeHistoryChart, type HistoryEntry } from './lib/history.js';
 import { fmt, formatTable, writeJson } from './lib/report.js';
 import { now } from './lib/timing.js';
@@ -44,27 +45,19 @@ interface Options {
 
 function parse(argv: readonly string[]): Options {
   const o: Options = { run: false, quick: false, nodeFull: false, total: 820, train: null, browser: null, json: null };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const eq = a.indexOf('=');
-      if (eq >= 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  forEachFlag(argv, (a, value) => {
     if (a === '--run') o.run = true;
     else if (a === '--quick') o.quick = true;
     else if (a === '--node-full') o.nodeFull = true;
-    else if (a === '--total' || a.startsWith('--total=')) o.total = Number(value());
-    else if (a === '--train' || a.startsWith('--train=')) o.train = value();
-    else if (a === '--browser' || a.startsWith('--browser=')) o.browser = value();
-    else if (a === '--json' || a.startsWith('--json=')) o.json = value();
+    else if (a === '--total') o.total = Number(value());
+    else if (a === '--train') o.train = value();
+    else if (a === '--browser') o.browser = value();
+    else if (a === '--json') o.json = value();
     else if (a === '--help' || a === '-h') {
       console.log('options: --run (run bench:train, then bench:browser), --quick (both parts quick), --node-full (bench:train without --quick; ~18 min on a 2-core SwiftShader machine), --total SECONDS (whole run, default 820), --train FILE and --browser FILE (merge existing results), --json OUT');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}' (try --help)`);
-  }
+  });
   if (!o.run && !o.train && !o.browser) o.run = true;
   return o;
 }

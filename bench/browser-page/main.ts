@@ -25,6 +25,7 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { tfjsFlag } from '../lib/tfjs-flags.js';
 import { MAXLEN, randomBatch, registerScatterSegmentSum, tfjsTutorial, webgradTutorial } from '../lib/tutorial.js';
 
 export type Lib = 'webgrad' | 'tfjs';
@@ -400,14 +401,6 @@ async function info(): Promise<PageInfo> {
       features: [...a.features].sort(),
     };
   }
-  const env = tf.env();
-  const flag = (f: string) => {
-    try {
-      return env.get(f);
-    } catch {
-      return undefined;
-    }
-  };
   let webgpu: string | null = null;
   let webgpuAdapter: unknown = null;
   try {
@@ -438,9 +431,9 @@ async function info(): Promise<PageInfo> {
       webgpu,
       webgpuAdapter,
       wasm,
-      wasmSimd: flag('WASM_HAS_SIMD_SUPPORT'),
-      wasmThreads: flag('WASM_HAS_MULTITHREAD_SUPPORT'),
-      flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: flag('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'), WEBGPU_CPU_FORWARD: flag('WEBGPU_CPU_FORWARD'), WEBGPU_USE_LOW_POWER_GPU: flag('WEBGPU_USE_LOW_POWER_GPU') },
+      wasmSimd: tfjsFlag(tf, 'WASM_HAS_SIMD_SUPPORT'),
+      wasmThreads: tfjsFlag(tf, 'WASM_HAS_MULTITHREAD_SUPPORT'),
+      flags: { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: tfjsFlag(tf, 'WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE'), WEBGPU_CPU_FORWARD: tfjsFlag(tf, 'WEBGPU_CPU_FORWARD'), WEBGPU_USE_LOW_POWER_GPU: tfjsFlag(tf, 'WEBGPU_USE_LOW_POWER_GPU') },
     },
   };
 }

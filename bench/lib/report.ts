@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { forEachFlag } from './flags.js';
 
 /** A plain-text table with right-aligned numeric columns. */
 export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -28,18 +29,15 @@ export function parseArgs(argv: readonly string[]): { json: string | null; quick
   let json: string | null = null;
   let quick = false;
   let only: string[] | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--json') json = argv[++i] ?? null;
-    else if (a.startsWith('--json=')) json = a.slice(7);
+  forEachFlag(argv, (a, value) => {
+    if (a === '--json') json = value();
     else if (a === '--quick') quick = true;
-    else if (a === '--only') only = (argv[++i] ?? '').split(',');
-    else if (a.startsWith('--only=')) only = a.slice(7).split(',');
+    else if (a === '--only') only = value().split(',');
     else if (a === '--help' || a === '-h') {
       console.log('options: --json FILE (default bench/results/<name>-<date>.json), --quick (shorter runs), --only cpu|webgpu');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}' (try --help)`);
-  }
+  });
   return { json, quick, only };
 }
 

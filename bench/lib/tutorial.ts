@@ -11,7 +11,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { layers, sequential, train, type Sequential } from '../../src/index.js';
+import { data, layers, sequential, train, type Sequential } from '../../src/index.js';
 
 export const VOCAB = 10000;
 export const EMBED = 16;
@@ -22,44 +22,50 @@ export const DENSE = 6;
 /** The PyTorch 1.13 CPU constant from the issue (2 threads, this kind of machine): train samples/s. */
 export const TORCH_CPU_TRAIN_SAMPLES_PER_SECOND = 413;
 
-/** mulberry32: a small seeded generator, so every library sees the same ids. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random ids in [0, vocab) of shape [batch, maxlen] and labels 0,1,0,1,… of shape [batch, 1]. */
 export function randomBatch(batch: number, maxlen = MAXLEN, vocab = VOCAB, seed = 1000 + batch): { ids: Int32Array; labels: Float32Array } {
-  const rand = mulberry32(seed);
+  // webgrad's seeded mulberry32, so every library sees the same ids.
+  const rng = data.mulberry32(seed);
   const ids = new Int32Array(batch * maxlen);
-  for (let i = 0; i < ids.length; i++) ids[i] = Math.floor(rand() * vocab);
+  for (let i = 0; i < ids.length; i++) ids[i] = Math.floor(rng.next() * vocab);
   const labels = new Float32Array(batch);
   for (let i = 0; i < batch; i++) labels[i] = i % 2;
   return { ids, labels };
 }
 
 export interface TutorialFlops {
+  /** GEMM FLOPs of one forward pass, per sample, by part. */
+  forward: Record<string, number>;
   /** GEMM FLOPs of one forward pass per sample (multiply-add = 2). */
   forwardPerSample: number;
   /** Forward + backward GEMMs: each forward GEMM has a dX and a dW GEMM of its size, so 3 × forward. */
   trainPerSample: number;
+  notCounted: string;
 }
 
 /**
- * GEMM FLOPs per sample: input projection 2·T·E·3u·2, recurrence 2·T·u·3u·2, dense 2·2u·6 and
- * 2·6; training = 3 × forward. Elementwise gate math, the embedding gather/scatter, the loss and
- * Adam are not counted.
+ * Per sample, T steps, D = 2 directions, u units, E embedding width:
+ *   input projection  2·T·E·3u·D  (one GEMM over all steps and directions)
+ *   recurrence        2·T·u·3u·D  (h·U every step)
+ *   dense 2u → 6      2·2u·6,   dense 6 → 1   2·6
+ * Backward: each GEMM Y = X·W has dX = dY·Wᵀ and dW = Xᵀ·dY of the same size, so a training step
+ * is 3 × the forward GEMMs. (The embedding's dX is needed: it feeds the embedding gradient.)
  */
 export function tutorialFlops(T = MAXLEN, E = EMBED, u = UNITS, dense = DENSE): TutorialFlops {
   const D = 2;
-  const forwardPerSample = 2 * T * E * 3 * u * D + 2 * T * u * 3 * u * D + 2 * D * u * dense + 2 * dense;
-  return { forwardPerSample, trainPerSample: 3 * forwardPerSample };
+  const forward = {
+    'gru input projection': 2 * T * E * 3 * u * D,
+    'gru recurrence': 2 * T * u * 3 * u * D,
+    [`dense ${D * u}→${dense}`]: 2 * D * u * dense,
+    [`dense ${dense}→1`]: 2 * dense,
+  };
+  const forwardPerSample = Object.values(forward).reduce((a, b) => a + b, 0);
+  return {
+    forward,
+    forwardPerSample,
+    trainPerSample: 3 * forwardPerSample,
+    notCounted: 'elementwise gate math (~15 FLOPs per unit per step per direction, ≈0.1 MFLOP/sample forward), the embedding gather and scatter-add, the loss, and Adam (≈170k parameters × ~10 FLOPs per step, not per sample)',
+  };
 }
 
 /** The tutorial model in webgrad, compiled with Adam and binary cross-entropy. */
@@ -120,8 +126,9 @@ export function registerScatterSegmentSum(tf: typeof tfc, backendName: 'wasm' | 
       let width = 1;
       for (const d of x.shape.slice(1)) width *= d;
       const shape = [numSegments, ...x.shape.slice(1)];
-      // wasm: allocate on its heap and write through a view; cpu: build from a typed array.
-      const info = be.makeOutput ? be.makeOutput(shape, 'float32') : null;
+      // wasm: allocate on its heap and write through a view; cpu: build from a typed array. (The
+      // cpu backend has a makeOutput too, with another signature: choose by backend, not by method.)
+      const info = backendName === 'wasm' ? be.makeOutput!(shape, 'float32') : null;
       const out = info ? be.typedArrayFromHeap!(info) : new Float32Array(numSegments * width);
       out.fill(0);
       for (let i = 0; i < iv.length; i++) {

@@ -9,7 +9,7 @@
  */
 import { barChart, formatLr, lineChart, RULE_COLORS, type MarkerSpec, type PointSpec, type LineSeries } from '../../src/plot/index.js';
 import { LrFinderResult } from '../../src/train/lr-finder/result.js';
-import type { DatasetInfo, EngineStats, FromWorker, ModelSettings, SuggestionInfo, Task, ToWorker } from './protocol.js';
+import type { DatasetInfo, EngineStats, FromWorker, LrSweep, LrSweepPlan, ModelSettings, StudyPoint, Task, ToWorker, TrainSummary } from './protocol.js';
 
 // ---------------------------------------------------------------------------------------------
 // DOM helpers
@@ -82,20 +82,8 @@ function parseNumber(id: string, what: string, check: (v: number) => boolean): n
 // ---------------------------------------------------------------------------------------------
 // State
 
-interface LrState {
-  startLr: number;
-  endLr: number;
-  steps: number;
-  batchSize: number;
-  lrs: number[];
-  losses: number[];
-  smoothed: number[];
-  divergedAt: number;
-  suggestions: SuggestionInfo[];
-  errors: Record<string, string>;
+interface LrState extends LrSweepPlan, LrSweep {
   done: boolean;
-  stopped: boolean;
-  seconds: number;
   chosen: number | null;
 }
 
@@ -113,26 +101,7 @@ interface TrainState {
   epochRate: number[];
   epochSeconds: number[];
   samplesPerSec: number;
-  done: {
-    stoppedEpoch: number | null;
-    bestEpoch: number | null;
-    restored: boolean;
-    monitor: string | null;
-    best: number | null;
-    message: string | null;
-    stopped: boolean;
-    seconds: number;
-    samplesPerSec: number;
-    epochs: number;
-  } | null;
-}
-
-interface StudyPoint {
-  batchSize: number;
-  valAccuracy: number;
-  valLoss: number;
-  samplesPerSec: number;
-  seconds: number;
+  done: TrainSummary | null;
 }
 
 const state = {
@@ -771,14 +740,13 @@ function onMessage(m: FromWorker): void {
       render('lr', 'train', 'study');
       setBusy(state.busy);
       break;
-    case 'lr-begin':
-      state.lr = {
-        startLr: m.startLr, endLr: m.endLr, steps: m.steps, batchSize: m.batchSize, lrs: [], losses: [], smoothed: [], divergedAt: -1,
-        suggestions: [], errors: {}, done: false, stopped: false, seconds: 0, chosen: null,
-      };
+    case 'lr-begin': {
+      const { type: _type, ...plan } = m;
+      state.lr = { ...plan, lrs: [], losses: [], smoothed: [], divergedAt: -1, suggestions: [], errors: {}, done: false, stopped: false, seconds: 0, chosen: null };
       lrStartedAt = performance.now();
       render('lr');
       break;
+    }
     case 'lr-step':
       if (state.lr) {
         state.lr.lrs.push(m.lr);
@@ -789,10 +757,8 @@ function onMessage(m: FromWorker): void {
       break;
     case 'lr-done':
       if (state.lr) {
-        Object.assign(state.lr, {
-          lrs: m.lrs, losses: m.losses, smoothed: m.smoothed, divergedAt: m.divergedAt, suggestions: m.suggestions, errors: m.errors,
-          done: true, stopped: m.stopped, seconds: m.seconds,
-        });
+        const { type: _type, ...sweep } = m;
+        Object.assign(state.lr, sweep, { done: true });
         const pick = m.suggestions.find((s) => s.rule === 'valley') ?? m.suggestions[0];
         if (pick) chooseLr(pick.lr);
         render('lr');
@@ -849,7 +815,8 @@ function onMessage(m: FromWorker): void {
       break;
     case 'study-point':
       if (state.study) {
-        state.study.points.push({ batchSize: m.batchSize, valAccuracy: m.valAccuracy, valLoss: m.valLoss, samplesPerSec: m.samplesPerSec, seconds: m.seconds });
+        const { type: _type, ...point } = m;
+        state.study.points.push(point);
         render('study');
       }
       break;

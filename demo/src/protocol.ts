@@ -121,6 +121,49 @@ export interface SuggestionInfo {
 
 export type Task = 'load' | 'find-lr' | 'train' | 'study' | null;
 
+/** An LR range test about to run. */
+export interface LrSweepPlan {
+  startLr: number;
+  endLr: number;
+  steps: number;
+  batchSize: number;
+}
+
+/** An LR range test's curve and suggestions, once it ended. */
+export interface LrSweep {
+  lrs: number[];
+  losses: number[];
+  smoothed: number[];
+  divergedAt: number;
+  suggestions: SuggestionInfo[];
+  errors: Record<string, string>;
+  stopped: boolean;
+  seconds: number;
+}
+
+/** How a training run ended (the page keeps it to render the result). */
+export interface TrainSummary {
+  epochs: number;
+  stoppedEpoch: number | null;
+  bestEpoch: number | null;
+  restored: boolean;
+  monitor: string | null;
+  best: number | null;
+  message: string | null;
+  stopped: boolean;
+  seconds: number;
+  samplesPerSec: number;
+}
+
+/** One batch size of a batch-size study, after its last epoch. */
+export interface StudyPoint {
+  batchSize: number;
+  valAccuracy: number;
+  valLoss: number;
+  samplesPerSec: number;
+  seconds: number;
+}
+
 export type FromWorker =
   | {
     type: 'ready';
@@ -133,19 +176,9 @@ export type FromWorker =
   | { type: 'busy'; task: Task }
   | { type: 'progress'; task: Task; text: string; fraction: number | null }
   | { type: 'dataset'; info: DatasetInfo }
-  | { type: 'lr-begin'; startLr: number; endLr: number; steps: number; batchSize: number }
+  | ({ type: 'lr-begin' } & LrSweepPlan)
   | { type: 'lr-step'; index: number; lr: number; loss: number; smoothed: number }
-  | {
-    type: 'lr-done';
-    lrs: number[];
-    losses: number[];
-    smoothed: number[];
-    divergedAt: number;
-    suggestions: SuggestionInfo[];
-    errors: Record<string, string>;
-    stopped: boolean;
-    seconds: number;
-  }
+  | ({ type: 'lr-done' } & LrSweep)
   | { type: 'train-begin'; epochs: number; steps: number; samples: number; valSamples: number; batchSize: number }
   | {
     type: 'batch';
@@ -159,23 +192,10 @@ export type FromWorker =
     samplesPerSec: number;
   }
   | { type: 'epoch'; epoch: number; logs: Record<string, number>; samplesPerSec: number; seconds: number }
-  | {
-    type: 'train-done';
-    history: Record<string, number[]>;
-    epochs: number;
-    stoppedEpoch: number | null;
-    bestEpoch: number | null;
-    restored: boolean;
-    monitor: string | null;
-    best: number | null;
-    message: string | null;
-    stopped: boolean;
-    seconds: number;
-    samplesPerSec: number;
-  }
+  | ({ type: 'train-done'; history: Record<string, number[]> } & TrainSummary)
   | { type: 'study-begin'; batchSizes: number[]; epochs: number }
   | { type: 'study-progress'; batchSize: number; epoch: number; batch: number; steps: number }
-  | { type: 'study-point'; batchSize: number; valAccuracy: number; valLoss: number; samplesPerSec: number; seconds: number }
+  | ({ type: 'study-point' } & StudyPoint)
   | { type: 'study-done'; stopped: boolean }
   | { type: 'prediction'; id: number; probability: number; tokens: number; known: number; trained: boolean; ms: number }
   | { type: 'stats'; stats: EngineStats }

@@ -19,8 +19,11 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** Edit distance (insertions, deletions, substitutions; an adjacent swap counts once). */
-function editDistance(a: string, b: string): number {
+/**
+ * Edit distance (insertions, deletions, substitutions; an adjacent swap counts once): "trian" →
+ * "train" is 1.
+ */
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {

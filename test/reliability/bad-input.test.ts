@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
 import { CpuBackend } from '../../src/kernels/cpu/backend.js';
+import { cpuForFile } from '../helpers/backends.js';
 import { denseModel, denseTask, fileDigests, removeDir, tempDir, tokenModel, tokenTask, weightBytes } from './helpers.js';
 
 interface Ctx {
@@ -297,8 +298,6 @@ const ROWS: Row[] = [
 
 let ctx: Ctx;
 const dirs: string[] = [];
-const cpu = new CpuBackend();
-let prev: wg.Backend;
 
 function copyModel(c: Ctx): string {
   const d = join(c.scratch(), 'model');
@@ -316,9 +315,8 @@ function flipByte(path: string, at: number): void {
   writeFileSync(path, b);
 }
 
+cpuForFile();
 beforeAll(async () => {
-  prev = wg.getBackend();
-  wg.setBackend(cpu);
   const t = tokenTask(32, 1);
   const d = denseTask(32, 2);
   const tok = tokenModel();
@@ -340,7 +338,6 @@ beforeAll(async () => {
 afterAll(() => {
   ctx?.tok.dispose();
   ctx?.dense.dispose();
-  wg.setBackend(prev);
   dirs.forEach(removeDir);
 });
 

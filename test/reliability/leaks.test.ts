@@ -3,59 +3,25 @@
 // evaluate and predict calls after each epoch. Live tensors, buffers and bytes must be at the same
 // level at the end of every epoch, and back to the starting level once the model is disposed.
 // (The WebGPU counterpart lives in webgpu.test.ts.)
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
-import { CpuBackend } from '../../src/kernels/cpu/backend.js';
-import { removeDir, tempDir, tokenModel, tokenTask } from './helpers.js';
+import { cpuForFile } from '../helpers/backends.js';
+import { tokenModel, tokenTask } from './helpers.js';
+import { level, levelsOverTraining } from './levels.js';
 
-const cpu = new CpuBackend();
-let prev: wg.Backend;
-beforeAll(() => {
-  prev = wg.getBackend();
-  wg.setBackend(cpu);
-});
-afterAll(() => wg.setBackend(prev));
-
-type Level = { tensors: number; buffers: number; bytes: number };
-const level = (): Level => {
-  const s = wg.stats();
-  return { tensors: s.tensors, buffers: s.buffers, bytes: s.bytes };
-};
+cpuForFile();
 
 describe('leaks (CPU)', () => {
   it('2,000 training steps plus evaluate and predict: the same live tensors, buffers and bytes after every epoch', async () => {
-    const EPOCHS = 10;
     const BATCH = 8;
     const train = tokenTask(200 * BATCH, 21); // 200 steps per epoch
-    const val = tokenTask(64, 22);
-    const dir = tempDir();
-    const start = level();
-    const xPredict = wg.tensor(val.x.data, val.x.shape, 'int32');
-    const m = tokenModel({ lr: 0.005 });
-    const perEpoch: Level[] = [];
-    let steps = 0;
-    const probe: wg.callbacks.CallbackHooks = {
-      onBatchEnd: () => void steps++,
-      onEpochEnd: async () => {
-        const p = m.predict(xPredict, { batchSize: 16 });
-        await p.data();
-        p.dispose();
-        await m.evaluate(val.x, val.y, { batchSize: 32 });
-        perEpoch.push(level());
-      },
-    };
-    const h = await m.fit(train.x, train.y, {
-      epochs: EPOCHS, batchSize: BATCH, verbose: 0, validationData: [val.x, val.y], checkpoint: { dir, everyBatches: 50 },
-      callbacks: [wg.callbacks.earlyStopping({ monitor: 'val_loss', patience: 100, restoreBestWeights: true }), probe],
+    const run = await levelsOverTraining(() => tokenModel({ lr: 0.005 }), train, tokenTask(64, 22), {
+      epochs: 10, batchSize: BATCH, checkpointEvery: 50, patience: 100, evalBatchSize: 32,
     });
-    expect(h.epoch).toHaveLength(EPOCHS);
-    expect(steps).toBe(2000);
-    const leaks = perEpoch.filter((l) => JSON.stringify(l) !== JSON.stringify(perEpoch[0]));
-    expect(leaks, JSON.stringify(perEpoch)).toEqual([]);
-    m.dispose();
-    xPredict.dispose();
-    expect(level()).toEqual(start);
-    removeDir(dir);
+    expect(run.epochs).toBe(10);
+    expect(run.steps).toBe(2000);
+    expect(run.perEpoch.filter((l) => JSON.stringify(l) !== JSON.stringify(run.perEpoch[0])), JSON.stringify(run.perEpoch)).toEqual([]);
+    expect(run.end).toEqual(run.start);
   });
 
   it('fit, evaluate, predict and the LR finder leave no tensors or buffers behind, also when a step throws', async () => {

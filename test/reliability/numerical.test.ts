@@ -1,19 +1,13 @@
 // Numerical faults injected into training: a NaN or infinite loss, a NaN gradient behind a finite
 // loss (caught by the gradient check when clipping is on, else one step later through the loss),
 // with fit's three policies; and a NaN in the middle of an LR range test.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
-import { CpuBackend } from '../../src/kernels/cpu/backend.js';
 import { binaryCrossentropy } from '../../src/nn/losses.js';
+import { cpuForFile } from '../helpers/backends.js';
 import { denseModel, denseTask, tokenModel, tokenTask, weightBytes } from './helpers.js';
 
-const cpu = new CpuBackend();
-let prev: wg.Backend;
-beforeAll(() => {
-  prev = wg.getBackend();
-  wg.setBackend(cpu);
-});
-afterAll(() => wg.setBackend(prev));
+cpuForFile();
 
 /** Counts faults injected across the file (reported in the closing summary). */
 export const injected = { count: 0 };

@@ -3,22 +3,14 @@
 // optimizer moments, step count, callback state (early stopping, LR schedule) and history intact.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
-import { CpuBackend } from '../../src/kernels/cpu/backend.js';
+import { cpuForFile } from '../helpers/backends.js';
 import { removeDir, tempDir, tokenModel, tokenTask, weightBytes } from './helpers.js';
 
-const cpu = new CpuBackend();
+cpuForFile();
 const dirs: string[] = [];
-let prev: wg.Backend;
-beforeAll(() => {
-  prev = wg.getBackend();
-  wg.setBackend(cpu);
-});
-afterAll(() => {
-  wg.setBackend(prev);
-  dirs.forEach(removeDir);
-});
+afterAll(() => dirs.forEach(removeDir));
 
 const data = tokenTask(96, 11);
 const val = tokenTask(32, 12);

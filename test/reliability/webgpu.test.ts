@@ -9,6 +9,7 @@ import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import { binaryCrossentropy } from '../../src/nn/losses.js';
 import { webgpuForTests } from '../helpers/webgpu.js';
 import { denseModel, denseTask, maxDiff, removeDir, tempDir, weightBytes, weightsOf } from './helpers.js';
+import { level, levelsOverTraining } from './levels.js';
 
 let gpu: WebGPUBackend | null = null;
 let prev: wg.Backend;
@@ -28,44 +29,17 @@ afterAll(() => {
   dirs.forEach(removeDir);
 });
 
-type Level = { tensors: number; buffers: number; bytes: number };
-const level = (): Level => {
-  const s = wg.stats();
-  return { tensors: s.tensors, buffers: s.buffers, bytes: s.bytes };
-};
-
 describe('WebGPU reliability', () => {
   it('leaks: 300 steps plus evaluate and predict keep live tensors, GPU buffers and bytes level after every epoch', async () => {
     if (!gpu) return;
     wg.setBackend(gpu);
     const train = denseTask(100 * 8, 31); // 100 steps per epoch
-    const val = denseTask(48, 32);
-    const dir = tempDir();
-    dirs.push(dir);
-    const start = level();
-    const xPredict = wg.tensor(val.x.data, val.x.shape);
-    const m = denseModel({ lr: 0.01 });
-    const perEpoch: Level[] = [];
-    let steps = 0;
-    const probe: wg.callbacks.CallbackHooks = {
-      onBatchEnd: () => void steps++,
-      onEpochEnd: async () => {
-        const p = m.predict(xPredict, { batchSize: 16 });
-        await p.data();
-        p.dispose();
-        await m.evaluate(val.x, val.y, { batchSize: 16 });
-        perEpoch.push(level());
-      },
-    };
-    await m.fit(train.x, train.y, {
-      epochs: 3, batchSize: 8, verbose: 0, validationData: [val.x, val.y], checkpoint: { dir, everyBatches: 40 },
-      callbacks: [wg.callbacks.earlyStopping({ monitor: 'val_loss', patience: 10, restoreBestWeights: true }), probe],
+    const run = await levelsOverTraining(() => denseModel({ lr: 0.01 }), train, denseTask(48, 32), {
+      epochs: 3, batchSize: 8, checkpointEvery: 40, patience: 10, evalBatchSize: 16,
     });
-    expect(steps).toBe(300);
-    expect(perEpoch.filter((l) => JSON.stringify(l) !== JSON.stringify(perEpoch[0])), JSON.stringify(perEpoch)).toEqual([]);
-    m.dispose();
-    xPredict.dispose();
-    expect(level()).toEqual(start);
+    expect(run.steps).toBe(300);
+    expect(run.perEpoch.filter((l) => JSON.stringify(l) !== JSON.stringify(run.perEpoch[0])), JSON.stringify(run.perEpoch)).toEqual([]);
+    expect(run.end).toEqual(run.start);
   });
 
   it('a NaN loss on the device: training stops and the weights from before the bad step are back', async () => {

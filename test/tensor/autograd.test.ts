@@ -1,20 +1,11 @@
 // Autograd semantics on both backends: accumulation, noGrad, detach, shared inputs, reshape views,
 // and leaf gradients that outlive scopes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
-import { CpuBackend, type Backend, type Tensor } from '../../src/index.js';
-import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
-import { webgpuForTests } from '../helpers/webgpu.js';
+import type { Backend, Tensor } from '../../src/index.js';
+import { cpuAndWebgpuForTests } from '../helpers/backends.js';
 
-let gpu: WebGPUBackend | null = null;
-const cpu = new CpuBackend();
-beforeAll(async () => {
-  gpu = await webgpuForTests();
-});
-afterAll(() => {
-  gpu?.dispose();
-  cpu.dispose();
-});
+const backends = cpuAndWebgpuForTests();
 
 const on = <T>(b: Backend, fn: () => T): T => wg.withBackend(b, fn);
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data());
@@ -24,7 +15,7 @@ const close = (actual: number[], expected: number[], digits = 5) => {
 };
 
 describe.each(['cpu', 'webgpu'] as const)('autograd on %s', (name) => {
-  const backend = (ctx: { skip: () => never }): Backend => (name === 'cpu' ? cpu : (gpu ?? ctx.skip()));
+  const backend = (ctx: { skip: () => never }): Backend => (name === 'cpu' ? backends.cpu : (backends.gpu ?? ctx.skip()));
 
   it('accumulates gradients across two backward calls, and starts over when .grad is reset', async (ctx) => {
     const b = backend(ctx);

@@ -1,7 +1,8 @@
 // Bad input gets an error that names the op and the offending values (issue 2's acceptance list).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
 import { CpuBackend, WebgradError, type Tensor } from '../../src/index.js';
+import { cpuForFile } from '../helpers/backends.js';
 
 /** The WebgradError `fn` throws; fails the test when it throws nothing or something else. */
 function errorOf(fn: () => unknown): WebgradError {
@@ -27,16 +28,7 @@ function expectError(fn: () => unknown, op: string, ...mentions: (string | RegEx
   return e;
 }
 
-const cpu = new CpuBackend();
-let prev: wg.Backend;
-beforeAll(() => {
-  prev = wg.getBackend();
-  wg.setBackend(cpu);
-});
-afterAll(() => {
-  wg.setBackend(prev);
-  cpu.dispose();
-});
+cpuForFile();
 
 describe('bad input: errors name the op and the values', () => {
   it('matmul with mismatched inner dimensions names both shapes and both sizes', () => {

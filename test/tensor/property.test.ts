@@ -1,13 +1,11 @@
 // Property tests: on hundreds of generated shapes (fixed seed), WebGPU equals the CPU reference
 // for broadcasting elementwise ops, reductions over any axes, and matmul in every transpose mode.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
-import { CpuBackend } from '../../src/kernels/cpu/backend.js';
-import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
-import { webgpuForTests } from '../helpers/webgpu.js';
+import { cpuAndWebgpuForTests } from '../helpers/backends.js';
 
 const RUNS = 120;
 const dim = fc.integer({ min: 1, max: 9 });
@@ -18,12 +16,7 @@ const broadcastPartner = (s: number[]) =>
   fc.tuple(fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }), fc.integer({ min: 0, max: s.length })).map(([ones, drop]) => s.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
 
 describe('properties: WebGPU == CPU on generated cases', () => {
-  let gpu: WebGPUBackend | null = null;
-  const cpu = new CpuBackend();
-  beforeAll(async () => {
-    gpu = await webgpuForTests({ poisonOutputs: true });
-  });
-  afterAll(() => gpu?.dispose());
+  const backends = cpuAndWebgpuForTests({ poisonOutputs: true });
 
   /** Runs `make` on the same inputs on both backends; returns [cpu, webgpu] results. */
   async function both(make: (ins: wg.Tensor[]) => wg.Tensor, inputs: { shape: number[]; values: Float64Array }[]): Promise<[Float32Array | Int32Array, Float32Array | Int32Array]> {
@@ -33,11 +26,11 @@ describe('properties: WebGPU == CPU on generated cases', () => {
       out.dispose();
       return data;
     };
-    return [await run(cpu), await run(gpu!)];
+    return [await run(backends.cpu), await run(backends.gpu!)];
   }
 
   it('broadcasting binary ops', async () => {
-    if (!gpu) return;
+    if (!backends.gpu) return;
     const rng = new Rng(11);
     const ops = [wg.add, wg.sub, wg.mul, wg.maximum, wg.greater] as const;
     await fc.assert(
@@ -52,7 +45,7 @@ describe('properties: WebGPU == CPU on generated cases', () => {
   });
 
   it('sum / max / mean over any axes, keepDims or not', async () => {
-    if (!gpu) return;
+    if (!backends.gpu) return;
     const rng = new Rng(12);
     await fc.assert(
       fc.asyncProperty(
@@ -69,7 +62,7 @@ describe('properties: WebGPU == CPU on generated cases', () => {
   });
 
   it('matmul shapes, batches and transposes', async () => {
-    if (!gpu) return;
+    if (!backends.gpu) return;
     const rng = new Rng(13);
     const size = fc.integer({ min: 1, max: 70 });
     await fc.assert(
@@ -92,7 +85,7 @@ describe('properties: WebGPU == CPU on generated cases', () => {
       fc.property(fc.array(fc.integer({ min: 2, max: 6 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 }), (s, at) => {
         const i = Math.min(at, s.length - 1);
         const other = s.map((d, j) => (j === i ? d + 1 : d));
-        expect(() => wg.withBackend(cpu, () => wg.tidy(() => wg.add(wg.zeros(s), wg.zeros(other))))).toThrow(/add: shapes .* do not broadcast/);
+        expect(() => wg.withBackend(backends.cpu, () => wg.tidy(() => wg.add(wg.zeros(s), wg.zeros(other))))).toThrow(/add: shapes .* do not broadcast/);
       }),
       { numRuns: 100, seed: 4245 },
     );

@@ -1,7 +1,7 @@
 // Iterates the op registry: every op must carry test cases and a gradient rule (or a stated
 // reason for none); each case gets a float64 finite-difference gradient check on the CPU, and a
 // WebGPU-vs-CPU comparison of outputs and gradients with poisoned output buffers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../src/kernels/cpu/backend.js';
 import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import { fromFlat, matmulConfig, mul, noGrad, registeredOps, sum, add, tidy, withBackend, type OpCase, type OpDef, type Tensor } from '../../src/index.js';
@@ -9,7 +9,7 @@ import { applyMulti } from '../../src/tensor/registry.js';
 import { Rng } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
 import { makeInput, raw, valuesFor } from '../helpers/cases.js';
-import { webgpuForTests } from '../helpers/webgpu.js';
+import { cpuAndWebgpuForTests } from '../helpers/backends.js';
 
 // Importing the library registers every op; this list must name them all.
 const EXPECTED = [
@@ -92,12 +92,8 @@ describe('finite-difference gradients (float64 CPU)', () => {
 });
 
 describe('WebGPU equals the CPU reference (poisoned outputs)', () => {
-  let gpu: WebGPUBackend | null = null;
-  const cpu = new CpuBackend();
-  beforeAll(async () => {
-    gpu = await webgpuForTests({ poisonOutputs: true });
-  });
-  afterAll(() => gpu?.dispose());
+  const backends = cpuAndWebgpuForTests({ poisonOutputs: true });
+  const { cpu } = backends;
 
   async function runOn(backend: CpuBackend | WebGPUBackend, op: OpDef<unknown>, c: OpCase<unknown>, values: ArrayLike<number>[], weights: Float64Array[]) {
     return withBackend(backend, async () => {
@@ -119,7 +115,7 @@ describe('WebGPU equals the CPU reference (poisoned outputs)', () => {
     for (const variant of variants) {
       op.spec.cases.forEach((c, ci) => {
         it(`${caseLabel(op, c, ci)}${variant ? ` ${variant}` : ''}`, async () => {
-          if (!gpu) return;
+          if (!backends.gpu) return;
           const rng = new Rng(2000 + ci);
           const values = c.inputs.map((s) => valuesFor(s, rng));
           const metas = noGrad(() => withBackend(cpu, () => tidy(() => applyMulti(op, c.inputs.map((s, k) => makeInput(s, values[k]!, cpu, false)), c.attrs).map((o) => ({ size: o.size })))));
@@ -127,7 +123,7 @@ describe('WebGPU equals the CPU reference (poisoned outputs)', () => {
           if (variant) matmulConfig.variant = variant;
           try {
             const want = await runOn(cpu, op, c, values, weights);
-            const got = await runOn(gpu, op, c, values, weights);
+            const got = await runOn(backends.gpu, op, c, values, weights);
             want.outs.forEach((w, k) => expectAllClose(got.outs[k]!, w!, { rtol: 1e-4, atol: 1e-5, what: `output ${k}` }));
             want.grads.forEach((w, k) => {
               if (w) expectAllClose(got.grads[k]!, w, { rtol: 1e-4, atol: 1e-5, what: `gradient of input ${k}` });

@@ -1,19 +1,11 @@
 // Scopes: tidy frees what it does not return, nested scopes hand results outwards, keep() and
 // dispose() do what they say, and storage shared by reshape views is freed exactly once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
-import { CpuBackend, type Tensor } from '../../src/index.js';
+import type { Tensor } from '../../src/index.js';
+import { cpuForFile } from '../helpers/backends.js';
 
-const cpu = new CpuBackend();
-let prev: wg.Backend;
-beforeAll(() => {
-  prev = wg.getBackend();
-  wg.setBackend(cpu);
-});
-afterAll(() => {
-  wg.setBackend(prev);
-  cpu.dispose();
-});
+cpuForFile();
 
 /** Live tensors and buffers now. */
 const live = () => {

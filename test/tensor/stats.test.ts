@@ -1,21 +1,12 @@
 // A training-like loop inside tidy must not leak: wg.stats() stays flat over 200 iterations of a
 // small MLP's forward and backward on both backends. On WebGPU the work is batched: no submit
 // happens until a readback or an explicit flush.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
-import { CpuBackend, type Backend, type Tensor } from '../../src/index.js';
-import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
-import { webgpuForTests } from '../helpers/webgpu.js';
+import type { Backend, Tensor } from '../../src/index.js';
+import { cpuAndWebgpuForTests } from '../helpers/backends.js';
 
-let gpu: WebGPUBackend | null = null;
-const cpu = new CpuBackend();
-beforeAll(async () => {
-  gpu = await webgpuForTests();
-});
-afterAll(() => {
-  gpu?.dispose();
-  cpu.dispose();
-});
+const backends = cpuAndWebgpuForTests();
 
 /** A 2-layer MLP (matmul, bias add, relu, sigmoid, squared error, mean) and its data. */
 function makeModel(b: Backend) {
@@ -52,7 +43,7 @@ const snapshot = (b: Backend) => {
 
 describe.each(['cpu', 'webgpu'] as const)('stats stay flat on %s', (name) => {
   it('over 200 iterations of a 2-layer MLP forward+backward inside tidy', async (ctx) => {
-    const b: Backend = name === 'cpu' ? cpu : (gpu ?? ctx.skip());
+    const b: Backend = name === 'cpu' ? backends.cpu : (backends.gpu ?? ctx.skip());
     const base = snapshot(b);
     const model = makeModel(b);
     const start = snapshot(b);
@@ -99,7 +90,7 @@ describe.each(['cpu', 'webgpu'] as const)('stats stay flat on %s', (name) => {
 
 describe('WebGPU command batching', () => {
   it('one training step issues no submit until a readback or a flush', async (ctx) => {
-    const b = gpu ?? ctx.skip();
+    const b = backends.gpu ?? ctx.skip();
     const model = makeModel(b);
     model.step().dispose(); // compile pipelines, fill the pool
     await b.sync();
@@ -130,7 +121,7 @@ describe('WebGPU command batching', () => {
   });
 
   it('a write to a buffer that pending commands read lands after them', async (ctx) => {
-    const b = gpu ?? ctx.skip();
+    const b = backends.gpu ?? ctx.skip();
     await b.sync();
     const x = wg.withBackend(b, () => wg.tensor([1, 2, 3]));
     const y = wg.withBackend(b, () => x.mul(10)); // queued, not submitted

@@ -6,14 +6,15 @@ import { checkOptions, fail } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Callback } from './base.js';
 import { fmtValue, resolveMode, type MonitorMode } from './monitor.js';
-import type { CallbackState, CheckpointableCallback, Logs, TrainableModel } from './types.js';
+import { snapshotToArrays, type CallbackState, type CheckpointableCallback, type Logs, type TrainableModel } from './types.js';
 
 /** Options of {@link modelCheckpoint} (Keras's `ModelCheckpoint`, camelCase). */
 export interface ModelCheckpointOptions {
   /**
-   * Where to save. Fields in braces are filled in: `{epoch}` (1-based) and any log key such as
-   * `{val_loss}`, with an optional format `{epoch:03d}`, `{val_loss:.4f}`. A model folder
-   * (wg.saveModel's layout), or with `saveWeightsOnly` one safetensors file.
+   * Where to save. Fields in braces are filled in: `{epoch}` (1-based), `{batch}` (1-based, with
+   * a batch `saveFreq`) and any log key such as `{val_loss}`, with an optional format
+   * `{epoch:03d}`, `{val_loss:.4f}`. A model folder (wg.saveModel's layout), or with
+   * `saveWeightsOnly` one safetensors file.
    */
   filepath: string;
   /** Metric that decides "best" (default 'val_loss'). */
@@ -24,7 +25,10 @@ export interface ModelCheckpointOptions {
   saveBestOnly?: boolean;
   /** Save only the weights, as one safetensors file (default false: the whole model folder). */
   saveWeightsOnly?: boolean;
-  /** 'epoch' (default) or a number of batches between saves. */
+  /**
+   * 'epoch' (default) or a number of batches N: the model as it was right after every Nth
+   * batch's update (counted across epochs), judged and named by that batch's logs.
+   */
   saveFreq?: 'epoch' | number;
   /** With saveBestOnly, a value the first save must beat. */
   initialValueThreshold?: number;
@@ -37,11 +41,14 @@ export interface ModelCheckpointOptions {
 
 const OPTIONS = ['filepath', 'monitor', 'mode', 'saveBestOnly', 'saveWeightsOnly', 'saveFreq', 'initialValueThreshold', 'verbose', 'save', 'log', 'warn'];
 
-/** Fills `{epoch}`, `{epoch:03d}`, `{val_loss:.4f}`, … from the epoch and logs. */
-export function fillPath(template: string, epoch: number, logs: Logs = {}): string {
+/**
+ * Fills `{epoch}`, `{epoch:03d}`, `{val_loss:.4f}`, … from the epoch and logs, and `{batch}`
+ * (1-based within the epoch, as Keras) when a batch is given.
+ */
+export function fillPath(template: string, epoch: number, logs: Logs = {}, batch?: number): string {
   return template.replace(/\{(\w+)(?::([^}]*))?\}/g, (whole, key: string, spec: string | undefined) => {
-    const v = key === 'epoch' ? epoch + 1 : logs[key];
-    if (v === undefined) fail('modelCheckpoint', `filepath '${template}' uses {${key}}, which is not in the logs (available: epoch, ${Object.keys(logs).join(', ')})`);
+    const v = key === 'epoch' ? epoch + 1 : key === 'batch' && batch !== undefined ? batch + 1 : logs[key];
+    if (v === undefined) fail('modelCheckpoint', `filepath '${template}' uses {${key}}, which is not in the logs (available: epoch, ${batch !== undefined ? 'batch, ' : ''}${Object.keys(logs).join(', ')})`);
     const int = /^0?(\d+)d$/.exec(spec ?? '');
     if (int) return String(Math.round(v)).padStart(Number(int[1]), spec!.startsWith('0') ? '0' : ' ');
     const fixed = /^\.(\d+)f$/.exec(spec ?? '');
@@ -49,6 +56,17 @@ export function fillPath(template: string, epoch: number, logs: Logs = {}): stri
     if (spec) fail('modelCheckpoint', `unsupported format '${whole}' in filepath (use {name}, {name:03d} or {name:.4f})`);
     return String(v);
   });
+}
+
+/**
+ * A batch that ends a `saveFreq` period. fit delivers its logs (onBatchEnd) a couple of steps
+ * late (src/train/readback.ts), so the weights right after its update are copied when the next
+ * batch begins, and written once the logs arrive; `snapshot` stays null while no later batch has
+ * begun (the model still holds those weights).
+ */
+interface DueSave {
+  batch: number;
+  snapshot: { weights: unknown } | null;
 }
 
 /**
@@ -72,8 +90,11 @@ export class ModelCheckpoint extends Callback implements CheckpointableCallback 
   best: number;
   /** Paths written, in order. */
   readonly saved: string[] = [];
+  /** Batches begun since the last save point (counted across epochs, as Keras). */
   private batchesSinceSave = 0;
   private currentEpoch = 0;
+  /** Save points whose logs have not arrived yet, oldest first. */
+  private dueSaves: DueSave[] = [];
   private readonly options: ModelCheckpointOptions;
 
   constructor(options: ModelCheckpointOptions) {
@@ -100,36 +121,77 @@ export class ModelCheckpoint extends Callback implements CheckpointableCallback 
   override onTrainBegin(): void {
     this.best = this.initialBest();
     this.batchesSinceSave = 0;
+    this.dropDueSaves();
   }
 
   override onEpochBegin(epoch: number): void {
     this.currentEpoch = epoch;
   }
 
-  override async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
+  /** Before this batch's update: copy the weights a due save needs, then count this batch. */
+  override async onBatchBegin(batch: number): Promise<void> {
     if (this.saveFreq === 'epoch') return;
+    const last = this.dueSaves.at(-1);
+    if (last && !last.snapshot) last.snapshot = { weights: await this.requireModel().getWeights() };
     if (++this.batchesSinceSave < this.saveFreq) return;
     this.batchesSinceSave = 0;
-    await this.maybeSave(this.currentEpoch, logs ?? {});
+    this.dueSaves.push({ batch, snapshot: null });
+  }
+
+  /** Logs arrive in batch order, so a due save is always the oldest one. */
+  override async onBatchEnd(batch: number, logs?: Logs): Promise<void> {
+    if (this.dueSaves[0]?.batch !== batch) return;
+    const due = this.dueSaves.shift()!;
+    try {
+      await this.maybeSave(this.currentEpoch, logs ?? {}, due);
+    } finally {
+      if (due.snapshot) this.model?.disposeWeights?.(due.snapshot.weights);
+    }
   }
 
   override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     if (this.saveFreq === 'epoch') await this.maybeSave(epoch, logs ?? {});
+    // Logs that never came (a non-finite step stopped training) leave their saves undone.
+    this.dropDueSaves();
   }
 
-  checkpointState(): CallbackState {
-    return { state: { best: this.best, batchesSinceSave: this.batchesSinceSave, saved: [...this.saved] } };
+  override onTrainEnd(): void {
+    this.dropDueSaves();
+  }
+
+  async checkpointState(): Promise<CallbackState> {
+    const due: { batch: number; arrays: number | null }[] = [];
+    const arrays: Float32Array[] = [];
+    for (const d of this.dueSaves) {
+      const copy = d.snapshot ? await snapshotToArrays(d.snapshot.weights) : null;
+      due.push({ batch: d.batch, arrays: copy?.length ?? null });
+      if (copy) arrays.push(...copy);
+    }
+    return { state: { best: this.best, batchesSinceSave: this.batchesSinceSave, saved: [...this.saved], epoch: this.currentEpoch, due }, arrays };
   }
 
   restoreCheckpointState(saved: CallbackState): void {
-    const s = saved.state as { best: number; batchesSinceSave: number; saved: string[] };
+    const s = saved.state as { best: number; batchesSinceSave: number; saved: string[]; epoch?: number; due?: { batch: number; arrays: number | null }[] };
     this.best = s.best;
     this.batchesSinceSave = s.batchesSinceSave;
     this.saved.splice(0, this.saved.length, ...s.saved);
+    // A run resumed mid-epoch gets no onEpochBegin for that epoch.
+    this.currentEpoch = s.epoch ?? 0;
+    const arrays = saved.arrays ?? [];
+    let next = 0;
+    // Host arrays: setWeights accepts them, and disposeWeights leaves them alone.
+    this.dueSaves = (s.due ?? []).map((d) => ({ batch: d.batch, snapshot: d.arrays === null ? null : { weights: arrays.slice(next, (next += d.arrays)) } }));
   }
 
-  private async maybeSave(epoch: number, logs: Logs): Promise<void> {
+  private dropDueSaves(): void {
+    for (const d of this.dueSaves) if (d.snapshot) this.model?.disposeWeights?.(d.snapshot.weights);
+    this.dueSaves = [];
+  }
+
+  private async maybeSave(epoch: number, logs: Logs, due?: DueSave): Promise<void> {
     const log = this.options.log ?? ((m: string) => console.log(m));
+    const path = () => fillPath(this.filepath, epoch, logs, due?.batch);
+    const at = due ? `Epoch ${epoch + 1}, batch ${due.batch + 1}` : `Epoch ${epoch + 1}`;
     if (this.saveBestOnly) {
       const current = logs[this.monitor];
       if (current === undefined) {
@@ -138,21 +200,41 @@ export class ModelCheckpoint extends Callback implements CheckpointableCallback 
       }
       const better = this.direction === 'min' ? current < this.best : current > this.best;
       if (!better) {
-        if ((this.options.verbose ?? 0) > 0) log(`\nEpoch ${epoch + 1}: ${this.monitor} did not improve from ${fmtValue(this.best)}`);
+        if ((this.options.verbose ?? 0) > 0) log(`\n${at}: ${this.monitor} did not improve from ${fmtValue(this.best)}`);
         return;
       }
-      if ((this.options.verbose ?? 0) > 0) log(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${fmtValue(this.best)} to ${fmtValue(current)}, saving model to ${fillPath(this.filepath, epoch, logs)}`);
+      if ((this.options.verbose ?? 0) > 0) log(`\n${at}: ${this.monitor} improved from ${fmtValue(this.best)} to ${fmtValue(current)}, saving model to ${path()}`);
       this.best = current;
     }
-    const path = fillPath(this.filepath, epoch, logs);
+    const target = path();
     const model = this.requireModel();
+    if (due?.snapshot) await withWeights(model, due.snapshot.weights, () => this.write(model, target));
+    else await this.write(model, target);
+    this.saved.push(target);
+  }
+
+  private async write(model: TrainableModel, path: string): Promise<void> {
     if (this.options.save) await this.options.save(model, path);
     else if (this.saveWeightsOnly) await saveWeightsFile(model, path);
     else {
       if (!(model instanceof Sequential)) fail('modelCheckpoint', 'can save only wg.sequential models; pass save: (model, path) => … for others');
       await saveModel(model, path);
     }
-    this.saved.push(path);
+  }
+}
+
+/**
+ * Runs `write` with the model holding `weights`, then puts its current weights back (the
+ * training loop awaits callbacks, so no step runs in between). Every saver sees the same model.
+ */
+async function withWeights(model: TrainableModel, weights: unknown, write: () => Promise<void>): Promise<void> {
+  const current = await model.getWeights();
+  try {
+    await model.setWeights(weights);
+    await write();
+  } finally {
+    await model.setWeights(current);
+    model.disposeWeights?.(current);
   }
 }
 
