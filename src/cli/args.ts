@@ -4,6 +4,7 @@
  * Every value is checked (type, range, choices, paths that must exist) before a command runs, and
  * an unknown flag gets a "did you mean". Errors are {@link UsageError}s: one line for the user.
  */
+import { editDistance } from '../tensor/errors.js';
 
 export type FlagType = 'int' | 'number' | 'string' | 'bool' | 'choice' | 'path' | 'int-list';
 
@@ -49,20 +50,6 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
-}
-
-/** Edit distance with adjacent transpositions (optimal string alignment): "trian" → "train" is 1. */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** The closest candidates to `word` (at most 3), if any is close enough to be a plausible typo. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { camel, editDistance, formatHelp, kebab, parseArgs, suggest, UsageError } from '../../src/cli/args.js';
+import { camel, formatHelp, kebab, parseArgs, suggest, UsageError } from '../../src/cli/args.js';
+import { editDistance } from '../../src/tensor/errors.js';
 import { COMMANDS } from '../../src/cli/specs.js';
 
 const train = COMMANDS.train!;
