@@ -9,9 +9,10 @@
 // used) for bench/imdb_tutorial_torch.py, so PyTorch trains on identical token ids.
 //
 //   npm run build && node dist/bench/imdb-tutorial.js [--limit N] [--finder-epochs E] [--epochs E]
-//        [--batch-size B] [--data PATH] [--export DIR] [--backend cpu|webgpu] [--no-shuffle]
+//        [--batch-size B] [--data PATH] [--export DIR] [--backend cpu|webgpu] [--no-shuffle] [--seed S]
 //
 // --limit N keeps N training and N test reviews (a seeded, balanced random subset) for a quick run.
+// --seed S (default 42) seeds the initial weights and the shuffling (the data subset stays fixed).
 // The export also holds the model's initial weights (weights.f32, Keras order and layouts), so
 // `imdb_tutorial_torch.py --same-start` can train from the very same point; with --no-shuffle on
 // both sides the two trajectories must agree up to float32 rounding (an end-to-end parity check).
@@ -37,6 +38,7 @@ const batchSize = num('--batch-size', 512);
 const exportDir = flag('--export');
 const backendKind = flag('--backend') ?? 'cpu';
 const shuffle = !argv.includes('--no-shuffle');
+const seed = num('--seed', 42);
 const NUM_WORDS = 10000;
 const MAXLEN = 120;
 
@@ -82,7 +84,7 @@ const prepSeconds = secs(t0);
 console.log(`data: ${train.texts.length} train / ${test.texts.length} test reviews, prepared in ${prepSeconds.toFixed(1)} s`);
 
 function tutorialModel(): wg.Sequential {
-  wg.setSeed(42);
+  wg.setSeed(seed);
   const m = wg.sequential({
     layers: [
       wg.layers.embedding({ inputDim: NUM_WORDS, outputDim: 16, inputLength: MAXLEN }),
@@ -145,7 +147,7 @@ console.log(`test accuracy ${testAccuracy.toFixed(4)}, loss ${testLoss.toFixed(4
 mkdirSync('bench/results', { recursive: true });
 const out = join('bench/results', `imdb-tutorial-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.json`);
 writeFileSync(out, JSON.stringify({
-  limit, finderEpochs, epochs, batchSize, backend: backendKind, shuffle,
+  limit, seed, finderEpochs, epochs, batchSize, backend: backendKind, shuffle,
   finder: { steps: finder.lrs.length, seconds: finderSeconds, suggestions: Object.fromEntries(Object.entries(suggestions).map(([k, s]) => [k, s!.lr])), tutorialRule, lrUsed: lr },
   history: { epoch: history.epoch, history: history.history, stopReason: history.stopReason ?? null, seconds: history.seconds, samplesPerSec: history.samplesPerSec },
   test: { accuracy: testAccuracy, loss: testLoss },
