@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { readFileSync } from 'node:fs';
+import { watModule } from './scripts/wat.mjs';
 import { bundleWorker, workerPath, WORKER_SUFFIX } from './scripts/worker-source.mjs';
 
 export default defineConfig({
@@ -13,15 +14,22 @@ export default defineConfig({
       },
     },
     {
+      // Same contract as scripts/wat.mjs's esbuild plugin: a .wat import is its compiled binary.
+      name: 'wat',
+      transform(_code: string, id: string) {
+        return id.endsWith('.wat') ? { code: watModule(id), map: null } : null;
+      },
+    },
+    {
       // Same contract as scripts/worker-source.mjs's esbuild plugin: the bundled worker script.
       name: 'worker-source',
       enforce: 'pre' as const,
       resolveId(id: string, importer?: string) {
         return id.endsWith(WORKER_SUFFIX) && importer ? `\0${workerPath(id, importer)}${WORKER_SUFFIX}` : null;
       },
-      load(id: string) {
+      async load(id: string) {
         if (!id.startsWith('\0') || !id.endsWith(WORKER_SUFFIX)) return null;
-        return { code: `export default ${JSON.stringify(bundleWorker(id.slice(1, -WORKER_SUFFIX.length)))};`, map: null };
+        return { code: `export default ${JSON.stringify(await bundleWorker(id.slice(1, -WORKER_SUFFIX.length)))};`, map: null };
       },
     },
   ],

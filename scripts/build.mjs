@@ -3,9 +3,9 @@
 import { build } from 'esbuild';
 import { execSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
-import { workerSourcePlugin } from './worker-source.mjs';
+import { buildPlugins } from './worker-source.mjs';
 
-const common = { bundle: true, format: 'esm', sourcemap: true, loader: { '.wgsl': 'text' }, logLevel: 'warning', plugins: [workerSourcePlugin] };
+const common = { bundle: true, format: 'esm', sourcemap: true, loader: { '.wgsl': 'text' }, logLevel: 'warning', plugins: buildPlugins };
 const nodeExternal = ['webgpu', '@stdlib/*', '@tensorflow/*', 'playwright-core'];
 
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/node/index.js', platform: 'node', target: 'node20', external: nodeExternal });

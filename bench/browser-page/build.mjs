@@ -8,7 +8,7 @@
  * BENCH_PAGE_NOMINIFY=1 keeps the bundle readable (stack traces of page errors).
  */
 import { build } from 'esbuild';
-import { workerSourcePlugin } from '../../scripts/worker-source.mjs';
+import { buildPlugins } from '../../scripts/worker-source.mjs';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -32,7 +32,7 @@ export async function buildBenchPage(outdir = join(REPO, 'dist/bench-browser')) 
     minify: !process.env.BENCH_PAGE_NOMINIFY,
     sourcemap: 'linked',
     loader: { '.wgsl': 'text' },
-    plugins: [workerSourcePlugin],
+    plugins: buildPlugins,
     // Node-only code paths of webgrad import these lazily; TF.js's wasm backend names Node
     // modules it only touches under Node.
     external: ['webgpu', 'node:*', '@stdlib/*', 'fs', 'path', 'os', 'worker_threads', 'perf_hooks', 'crypto'],

@@ -1,6 +1,8 @@
 /**
  * The GRU recurrence on the CPU: the path users without a GPU run, so it is written for speed.
- * Fused typed-array loops (no per-step tensors, no allocation per step), four sequences in
+ * float32 runs on WebAssembly SIMD where the engine has it (cpu/wasm/gru-simd.ts); the float64
+ * reference mode, and float32 without SIMD, run the JS loops here:
+ * fused typed-array loops (no per-step tensors, no allocation per step), four sequences in
  * lockstep so every weight loaded from U feeds four multiply-adds and every dU read-modify-write
  * carries four outer-product terms, float64 scratch. In float32 mode the gate nonlinearities use a
  * polynomial exp (relative error < 1e-8, far below float32's 6e-8); in the float64 reference mode
@@ -9,6 +11,8 @@
  */
 import type { HostArray } from './backend.js';
 import type { GruGeometry, GruGradInputs } from './gru.js';
+import { gruWasm, type GruWasm } from './cpu/wasm/gru-module.js';
+import { gruBackwardSimd, gruForwardSimd } from './cpu/wasm/gru-simd.js';
 
 /** Sequences processed in lockstep. */
 const Q = 4;
@@ -106,8 +110,53 @@ function matvec4(out: Float64Array, M: Float64Array, v: Float64Array, rows: numb
   }
 }
 
-/** Forward: x, W, U, bias → H, HL, G (G ignored unless g.save). The projection x·W is done per step. */
-export function gruForwardCpu(g: GruGeometry, x: HostArray, W: HostArray, U: HostArray, bias: HostArray, H: HostArray, HL: HostArray, Gout: HostArray): void {
+/** The WebAssembly loops for float32 where the engine has them; their loops assume no extent is 0. */
+function simdFor(g: GruGeometry, x: HostArray): GruWasm | null {
+  return x instanceof Float64Array || g.B * g.T * g.F * g.units === 0 ? null : gruWasm();
+}
+
+/** Forward: x, W, U, bias → H, HL, G (G ignored unless g.save). */
+export function gruForwardCpu(g: GruGeometry, x: HostArray, W: HostArray, U: HostArray, bias: HostArray, H: HostArray, HL: HostArray, G: HostArray): void {
+  const simd = simdFor(g, x);
+  if (simd) gruForwardSimd(simd, g, x, W, U, bias, H, HL, G);
+  else gruForwardJs(g, x, W, U, bias, H, HL, G);
+}
+
+/**
+ * BPTT: inputs [x, W, U, G, H, dH?, dHL?, dG?] (present per `has`), outputs [dx, dW, dU, dBias]
+ * (dx untouched unless has.dx). Weight gradients are summed in float64 and written once.
+ */
+export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: readonly HostArray[], outputs: readonly HostArray[]): void {
+  const [x, W, U, G, H] = inputs as [HostArray, HostArray, HostArray, HostArray, HostArray];
+  let next = 5;
+  const dH = has.dH ? inputs[next++]! : null;
+  const dHL = has.dHL ? inputs[next++]! : null;
+  const dG = has.dG ? inputs[next++]! : null;
+  const [dx, dW, dU, dBias] = outputs as [HostArray, HostArray, HostArray, HostArray];
+  const arrays = { x, W, U, G, H, dH, dHL, dG, dx, dW, dU, dBias };
+  const simd = simdFor(g, x);
+  if (simd) gruBackwardSimd(simd, g, has, arrays);
+  else gruBackwardJs(g, has, arrays);
+}
+
+/** The backward's arrays by name; absent output gradients are null. */
+export interface GruGradArrays {
+  x: HostArray;
+  W: HostArray;
+  U: HostArray;
+  G: HostArray;
+  H: HostArray;
+  dH: HostArray | null;
+  dHL: HostArray | null;
+  dG: HostArray | null;
+  dx: HostArray;
+  dW: HostArray;
+  dU: HostArray;
+  dBias: HostArray;
+}
+
+/** The JS forward. The projection x·W is done per step. */
+function gruForwardJs(g: GruGeometry, x: HostArray, W: HostArray, U: HostArray, bias: HostArray, H: HostArray, HL: HostArray, Gout: HostArray): void {
   const { B, T, F, D, units: u, resetAfter } = g;
   const exact = x instanceof Float64Array;
   const N = D * 3 * u;
@@ -246,18 +295,12 @@ export function gruForwardCpu(g: GruGeometry, x: HostArray, W: HostArray, U: Hos
 }
 
 /**
- * BPTT: inputs [x, W, U, G, H, dH?, dHL?, dG?] (present per `has`), outputs [dx, dW, dU, dBias]
- * (dx untouched unless has.dx). The input-side gradients dXp never leave the loop: dx = dXp·Wᵀ
- * and dW += x ⊗ dXp are taken per step. Weight gradients accumulate in float64, written once.
+ * The JS BPTT. The input-side gradients dXp never leave the loop: dx = dXp·Wᵀ and dW += x ⊗ dXp
+ * are taken per step.
  */
-export function gruBackwardCpu(g: GruGeometry, has: GruGradInputs, inputs: readonly HostArray[], outputs: readonly HostArray[]): void {
+function gruBackwardJs(g: GruGeometry, has: GruGradInputs, a: GruGradArrays): void {
   const { B, T, F, D, units: u, resetAfter } = g;
-  const [x, W, U, G, H] = inputs as [HostArray, HostArray, HostArray, HostArray, HostArray];
-  let next = 5;
-  const dH = has.dH ? inputs[next++]! : null;
-  const dHL = has.dHL ? inputs[next++]! : null;
-  const dG = has.dG ? inputs[next++]! : null;
-  const [dx, dW, dU, dBias] = outputs as [HostArray, HostArray, HostArray, HostArray];
+  const { x, W, U, G, H, dH, dHL, dG, dx, dW, dU, dBias } = a;
   const N = D * 3 * u;
   const G3 = 3 * u;
   const u2 = 2 * u;

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { workerSourcePlugin } from '../../scripts/worker-source.mjs';
+import { buildPlugins } from '../../scripts/worker-source.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -12,7 +12,7 @@ export async function bundleCli(outfile: string): Promise<string> {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
     entryPoints: [join(ROOT, 'src/cli/main.ts')], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20',
-    loader: { '.wgsl': 'text' }, plugins: [workerSourcePlugin], external: ['webgpu', '@stdlib/*'], banner: { js: '#!/usr/bin/env node' }, logLevel: 'error',
+    loader: { '.wgsl': 'text' }, plugins: buildPlugins, external: ['webgpu', '@stdlib/*'], banner: { js: '#!/usr/bin/env node' }, logLevel: 'error',
   });
   return outfile;
 }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { workerSourcePlugin } from '../../scripts/worker-source.mjs';
+import { buildPlugins } from '../../scripts/worker-source.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../src/index.js';
 import { removeDir, tempDir } from './helpers.js';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   mkdirSync(bundleDir, { recursive: true });
   await build({
     entryPoints: [join(process.cwd(), 'test/reliability/fixtures/train-child.ts')], bundle: true, format: 'esm', platform: 'node', target: 'node20',
-    outfile: bundle, external: ['webgpu', '@stdlib/*'], loader: { '.wgsl': 'text' }, plugins: [workerSourcePlugin], logLevel: 'warning',
+    outfile: bundle, external: ['webgpu', '@stdlib/*'], loader: { '.wgsl': 'text' }, plugins: buildPlugins, logLevel: 'warning',
   });
 });
 afterAll(() => {
