@@ -3,11 +3,13 @@ import fwdTiledSource from '../../shaders/gru_forward_tiled.wgsl';
 import bwdFallbackSource from '../../shaders/gru_backward_fallback.wgsl';
 import bwdTiledSource from '../../shaders/gru_backward_tiled.wgsl';
 import reduceSource from '../../shaders/gru_reduce.wgsl';
+import weightsFallbackSource from '../../shaders/gru_weights_fallback.wgsl';
 import type { GpuProgram, HostArray, Kernel, Uniform } from './backend.js';
 import { gruBackwardCpu, gruForwardCpu } from './gru-cpu.js';
 import { gruBackwardThreaded, gruForwardThreaded } from './gru-threads.js';
 import { matmulKernel, type MatmulVariant } from './matmul.js';
 import { fillTemplate, grid } from './template.js';
+import { backwardStep, forwardStep, previousState, privateWeights, weightSlices, weightSplit } from './webgpu/gru-unrolled.js';
 
 /**
  * A GRU layer over whole sequences (Keras TF2 math, gate order [z | r | h]) for D directions at
@@ -27,7 +29,9 @@ import { fillTemplate, grid } from './template.js';
  * WebGPU, forward: xp = x·W (GEMM), then ONE recurrence dispatch over every step and direction.
  * Backward: ONE BPTT dispatch (dXp, and per-tile partials of dU, dW and dBias accumulated over the
  * tile's steps — split-K for dW = xᵀ·dXp, whose K = B·T is huge and whose output is tiny), one
- * dispatch summing the partials, one GEMM dx = dXp·Wᵀ (which also sums the directions).
+ * dispatch summing the partials, one GEMM dx = dXp·Wᵀ (which also sums the directions). The
+ * barrier-free family (SwiftShader) computes the per-sequence partials in a kernel of its own
+ * after BPTT (gru_weights_fallback.wgsl): BPTT's private memory holds U, not the partials.
  * The CPU loops (gru-cpu.ts) fuse the projection and its gradients into the time loop.
  */
 export interface GruGeometry {
@@ -60,16 +64,6 @@ export const gateWidth = (units: number, resetAfter: boolean): number => (resetA
 /** Hidden sizes the fused kernels take; above, the op layer uses the per-step composition. */
 export const MAX_FUSED_UNITS = 256;
 
-/** WGSL's limit on a shader's private (and function) address space. */
-const PRIVATE_BYTES = 8192;
-
-/** Bytes of private memory the barrier-free BPTT kernel needs (the larger of the two kernels). */
-export function fallbackPrivateBytes(g: Pick<GruGeometry, 'units' | 'F'>): number {
-  const u = g.units;
-  // 4 step slots of h_prev, r⊙h_prev, dĥ (u each), recurrent grads (3u), inputs (F), plus 4 carried vectors.
-  return 4 * (4 * (6 * u + g.F) + 4 * u);
-}
-
 /** How a tiled workgroup is laid out: S sequences × TPS threads, each thread owning KPT units. */
 export interface TileShape {
   S: number;
@@ -99,9 +93,17 @@ export function tiledFits(g: Pick<GruGeometry, 'units' | 'F'>, workgroupStorageB
   return 2 * (6 * g.units + g.F) * 4 <= workgroupStorageBytes;
 }
 
+/**
+ * Whether the barrier-free kernels hold their private copy of U entirely in private memory; past
+ * that, the rest is read from storage, which is slow and (unrolled, code ∝ units²) slow to compile.
+ */
+export function fallbackFits(g: Pick<GruGeometry, 'units' | 'resetAfter'>): boolean {
+  return privateWeights(g.units, g.resetAfter ? 2 : 1, 2 * g.units).spill === 0;
+}
+
 /** The kernel family to use: the requested one unless it cannot hold this layer. */
-export function pickVariant(want: GruVariant, g: Pick<GruGeometry, 'units' | 'F'>, workgroupStorageBytes: number): GruVariant {
-  if (want === 'fallback' && fallbackPrivateBytes(g) > PRIVATE_BYTES && tiledFits(g, workgroupStorageBytes)) return 'tiled';
+export function pickVariant(want: GruVariant, g: Pick<GruGeometry, 'units' | 'F' | 'resetAfter'>, workgroupStorageBytes: number): GruVariant {
+  if (want === 'fallback' && !fallbackFits(g) && tiledFits(g, workgroupStorageBytes)) return 'tiled';
   return want;
 }
 
@@ -116,7 +118,8 @@ const WGSL_COMMON = (g: GruGeometry) => ({
   RESET_AFTER: g.resetAfter ? 'true' : 'false',
 });
 
-const FALLBACK_WG = 64;
+/** Invocations per barrier-free workgroup: one SwiftShader SIMD group, so that small batches still spread over every core. */
+const FALLBACK_WG = 4;
 
 export interface GruDevice {
   variant: GruVariant;
@@ -155,13 +158,16 @@ export function gruForwardKernel(name: string, g: GruGeometry, dev: GruDevice): 
       const common = WGSL_COMMON(g);
       const project = matmulProgram(name, { M: B * T, N, K: F, aM: F, aK: 1, bK: N, bN: 1 }, dev.matmul, [0, 1, XP]);
       if (variant === 'fallback') {
-        const workgroups = grid(Math.ceil((B * D) / FALLBACK_WG));
+        const [nx, ny] = grid(Math.ceil(B / FALLBACK_WG));
         return [project, {
           key: `gru:fwd:fallback:u${u}:${tag}`,
-          workgroups,
+          workgroups: [nx, ny, D],
           bind,
-          uniforms: u32s(B, T, D, g.backMask, workgroups[0]),
-          code: () => fillTemplate(fwdFallbackSource, { ...common, ...save, WG: FALLBACK_WG }),
+          uniforms: u32s(B, T, D, g.backMask, nx),
+          code: () => {
+            const w = privateWeights(u, common.NB, u);
+            return fillTemplate(fwdFallbackSource, { ...common, ...save, WG: FALLBACK_WG, W_DECL: w.decl, W_LOAD: w.load, STEP: forwardStep(g, w.read) });
+          },
         }];
       }
       const ts = tileShape(g, dev.storage, dev.threads, dev.sequences);
@@ -179,7 +185,9 @@ export function gruForwardKernel(name: string, g: GruGeometry, dev: GruDevice): 
 /**
  * Backward: inputs [x, W, U, G, H, dH?, dHL?, dG?] (never both dH and dHL: the op folds dHL into
  * dH then, keeping the BPTT kernel within 8 storage bindings) → outputs [dx, dW, dU, dBias]
- * (dx empty unless wanted); scratch [dXp, partials].
+ * (dx empty unless wanted); scratch [dXp, partials, GH]. The barrier-free family sums the
+ * weight gradients in a kernel of their own after BPTT, from dXp and GH (reset after: the
+ * recurrent-side ĥ gradient, [B, T, D·u]; a 1-element dummy otherwise).
  */
 export function gruBackwardKernel(name: string, g: GruGeometry, has: GruGradInputs, dev: GruDevice): Kernel {
   const { B, T, F, D, units: u } = g;
@@ -190,45 +198,69 @@ export function gruBackwardKernel(name: string, g: GruGeometry, has: GruGradInpu
   const ts = variant === 'tiled' ? tileShape(g, dev.storage, dev.threads, dev.sequences) : null;
   const nParts = ts ? Math.ceil(B / ts.S) : B;
   const nIn = 5 + Number(has.dH) + Number(has.dHL) + Number(has.dG);
+  const gh = !ts && g.resetAfter;
   return {
     name,
     temps: [
       { size: Math.max(1, B * T * N), dtype: 'float32' },
       { size: Math.max(1, nParts * D * per), dtype: 'float32' },
+      { size: gh ? B * T * D * u : 1, dtype: 'float32' },
     ],
     cpu(inputs, outputs, threads) {
       gruBackwardThreaded(threads, g, has, inputs, outputs);
     },
     gpu(): GpuProgram[] {
       const common = WGSL_COMMON(g);
-      // Storages: [x, W, U, G, H, (dH), (dHL), (dG), dx, dW, dU, dBias, dXp, partials].
-      const [DX, DW, DU, DB, DXP, PART] = [nIn, nIn + 1, nIn + 2, nIn + 3, nIn + 4, nIn + 5];
+      // Storages: [x, W, U, G, H, (dH), (dHL), (dG), dx, dW, dU, dBias, dXp, partials, GH].
+      const [DX, DW, DU, DB, DXP, PART, GH] = [nIn, nIn + 1, nIn + 2, nIn + 3, nIn + 4, nIn + 5, nIn + 6];
       const optional = [...Array(nIn - 5).keys()].map((i) => 5 + i);
-      const bind = [2, 3, 4, 0, ...optional, DXP, PART];
-      const opt = optionalBindings(has, bind.length);
       const flags = `${has.dH ? 'h' : ''}${has.dHL ? 'l' : ''}${has.dG ? 'g' : ''}`;
-      let bptt: GpuProgram;
+      const ra = g.resetAfter ? 'ra' : 'rb';
+      const programs: GpuProgram[] = [];
       if (!ts) {
-        const workgroups = grid(Math.ceil((B * D) / FALLBACK_WG));
-        bptt = {
-          key: `gru:bwd:fallback:u${u}:F${F}:${g.resetAfter ? 'ra' : 'rb'}:${flags}`,
-          workgroups,
+        const [nx, ny] = grid(Math.ceil(B / FALLBACK_WG));
+        const bind = [2, 3, 4, ...optional, DXP, ...(gh ? [GH] : [])];
+        const opt = optionalBindings(has, 3);
+        const shape = { units: u, F, resetAfter: g.resetAfter };
+        programs.push({
+          key: `gru:bwd:fallback:u${u}:${ra}:${flags}`,
+          workgroups: [nx, ny, D],
           bind,
-          uniforms: u32s(B, T, D, g.backMask, workgroups[0]),
-          code: () => fillTemplate(bwdFallbackSource, { ...common, ...opt, WG: FALLBACK_WG }),
-        };
+          uniforms: u32s(B, T, D, g.backMask, nx),
+          code: () => {
+            const w = privateWeights(u, 0, 2 * u);
+            return fillTemplate(bwdFallbackSource, {
+              ...common, ...opt, WG: FALLBACK_WG, B_DXP: opt.next, B_UNIFORM: bind.length, W_DECL: w.decl, W_LOAD: w.load,
+              GH_DECL: gh ? `@group(0) @binding(${opt.next + 1}) var<storage, read_write> GH: array<f32>;` : '',
+              HP_LOAD: previousState(u),
+              STEP: backwardStep(shape, w.read),
+            });
+          },
+        }, {
+          key: `gru:wgrad:fallback:u${u}:F${F}:${ra}`,
+          workgroups: [nx, ny, D * weightSplit(shape).slices],
+          // S: GH (reset after) or G.
+          bind: [0, 4, gh ? GH : 3, DXP, PART],
+          uniforms: u32s(B, T, D, g.backMask, nx),
+          code: () => {
+            const w = weightSlices(shape);
+            return fillTemplate(weightsFallbackSource, { ...common, WG: FALLBACK_WG, ACC_DECL: w.decl, ACC_LOCAL: w.local, SLICES: w.cases });
+          },
+        });
       } else {
-        bptt = {
-          key: `gru:bwd:tiled:u${u}:F${F}:${g.resetAfter ? 'ra' : 'rb'}:${flags}:S${ts.S}:T${ts.TPS}:K${ts.KPT}:${ts.sharedU ? 'su' : 'gu'}`,
+        const bind = [2, 3, 4, 0, ...optional, DXP, PART];
+        const opt = optionalBindings(has, 4);
+        programs.push({
+          key: `gru:bwd:tiled:u${u}:F${F}:${ra}:${flags}:S${ts.S}:T${ts.TPS}:K${ts.KPT}:${ts.sharedU ? 'su' : 'gu'}`,
           workgroups: [nParts, D, 1],
           bind,
           uniforms: u32s(B, T, D, g.backMask),
-          code: () => fillTemplate(bwdTiledSource, { ...common, ...opt, ...tiledValues(g, ts) }),
-        };
+          code: () => fillTemplate(bwdTiledSource, { ...common, ...opt, ...tiledValues(g, ts), B_DXP: opt.next, B_PART: opt.next + 1, B_UNIFORM: bind.length }),
+        });
       }
       const rw = grid(Math.ceil((D * per) / 256));
       const reduce: GpuProgram = {
-        key: `gru:reduce:u${u}:F${F}:${g.resetAfter ? 'ra' : 'rb'}`,
+        key: `gru:reduce:u${u}:F${F}:${ra}`,
         workgroups: rw,
         bind: [PART, DU, DW, DB],
         // Strides of (element, direction, part) in the partials: tiles [nParts, D, per],
@@ -236,7 +268,7 @@ export function gruBackwardKernel(name: string, g: GruGeometry, has: GruGradInpu
         uniforms: ts ? u32s(nParts, D, rw[0], 1, per, D * per) : u32s(nParts, D, rw[0], B * D, 1, D),
         code: () => fillTemplate(reduceSource, common),
       };
-      const programs = [bptt, reduce];
+      programs.push(reduce);
       // dx = dXp·Wᵀ: K runs over every direction's gates, so the directions' contributions add up.
       if (has.dx) programs.push(matmulProgram(name, { M: B * T, N: F, K: N, aM: N, aK: 1, bK: 1, bN: N }, dev.matmul, [DXP, 1, DX]));
       return programs;
@@ -268,12 +300,12 @@ function tiledValues(g: GruGeometry, ts: TileShape): Record<string, string | num
 }
 
 /**
- * Declarations and readers of the optional gradient inputs: a binding that is absent must not be
- * declared at all (layout 'auto' drops unused bindings, and a bind group may not carry extras).
- * Fixed bindings before them: U, G, H, x.
+ * Declarations and readers of the optional gradient inputs, from binding `first` on (after the
+ * fixed ones), and the next free binding: a binding that is absent must not be declared at all
+ * (layout 'auto' drops unused bindings, and a bind group may not carry extras).
  */
-function optionalBindings(has: GruGradInputs, uniformBinding: number): Record<string, string | number> {
-  let b = 4;
+function optionalBindings(has: GruGradInputs, first: number): { OPTIONAL_DECLS: string; OPTIONAL_READERS: string; next: number } {
+  let b = first;
   const decl: string[] = [];
   const reader = (present: boolean, name: string, fn: string) => {
     if (!present) return `fn ${fn}(i: u32) -> f32 { return 0.0; }`;
@@ -281,13 +313,7 @@ function optionalBindings(has: GruGradInputs, uniformBinding: number): Record<st
     return `fn ${fn}(i: u32) -> f32 { return ${name}[i]; }`;
   };
   const readers = [reader(has.dH, 'dH', 'readDH'), reader(has.dHL, 'dHL', 'readDHL'), reader(has.dG, 'dG', 'readDG')];
-  return {
-    OPTIONAL_DECLS: decl.join('\n'),
-    OPTIONAL_READERS: readers.join('\n'),
-    B_DXP: b,
-    B_PART: b + 1,
-    B_UNIFORM: uniformBinding,
-  };
+  return { OPTIONAL_DECLS: decl.join('\n'), OPTIONAL_READERS: readers.join('\n'), next: b };
 }
 
 export { gruBackwardCpu, gruForwardCpu };

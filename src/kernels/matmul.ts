@@ -1,7 +1,9 @@
 import registerSource from '../../shaders/matmul_register.wgsl';
+import rowsSource from '../../shaders/matmul_rows.wgsl';
 import tiledSource from '../../shaders/matmul_tiled.wgsl';
 import type { GpuProgram, HostArray, Kernel } from './backend.js';
-import { fillTemplate } from './template.js';
+import { fillTemplate, grid } from './template.js';
+import { wgslSum } from './webgpu/wgsl-sum.js';
 
 /** A batched product C[b] (M×N) = A[b] (M×K) · B[b] (K×N), operands addressed through strides. */
 export interface MatmulGeometry {
@@ -50,22 +52,57 @@ export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVar
       for (let i = 0; i < c.length; i++) c[i] = act(bias ? c[i]! + bias[i % N]! : c[i]!);
     },
     gpu(): GpuProgram {
-      // Both variants cover a 64×64 block of C per 16×16 workgroup.
       const bias = ep?.bias ?? false;
       const out = ACT_WGSL[ep?.activation ?? 'linear'](bias ? '(v + bias[n])' : 'v');
+      const bindings = {
+        EPILOGUE_BINDINGS: bias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : '',
+        C_BINDING: bias ? 3 : 2,
+        U_BINDING: bias ? 4 : 3,
+        OUT: out,
+      };
+      const epKey = ep ? `:${bias ? 'bias' : 'nobias'}:${ep.activation}` : '';
+      if (variant === 'register' && g.K * g.N <= ROWS_MAX_KN && g.K <= ROWS_MAX_K) return rowsProgram(g, epKey, bindings, out);
+      // Both other variants cover a 64×64 block of C per 16×16 workgroup.
       return {
-        key: `matmul:${variant}${ep ? `:${bias ? 'bias' : 'nobias'}:${ep.activation}` : ''}`,
+        key: `matmul:${variant}${epKey}`,
         workgroups: [Math.ceil(g.N / 64), Math.ceil(g.M / 64), g.batch],
         uniforms: [g.M, g.N, g.K, g.aBatch, g.bBatch, g.aM, g.aK, g.bK, g.bN].map((v) => ['u32', v] as const),
-        code: () =>
-          fillTemplate(variant === 'tiled' ? tiledSource : registerSource, {
-            EPILOGUE_BINDINGS: bias ? '@group(0) @binding(2) var<storage, read> bias: array<f32>;' : '',
-            C_BINDING: bias ? 3 : 2,
-            U_BINDING: bias ? 4 : 3,
-            OUT: out,
-          }),
+        code: () => fillTemplate(variant === 'tiled' ? tiledSource : registerSource, bindings),
       };
     },
+  };
+}
+
+/** B (K×N) fits the private copy of matmul_rows.wgsl (WGSL allows 8 KiB of private memory). */
+const ROWS_MAX_KN = 2048;
+/**
+ * matmul_rows.wgsl reads a row of A as K unrolled loads, each a branch per lane on SwiftShader:
+ * compile time grows fast with K (a minute at K = 2048), and a large K (a weight gradient's
+ * batch) changes with the batch size, so each would compile anew.
+ */
+const ROWS_MAX_K = 128;
+/** Invocations per workgroup of matmul_rows.wgsl: one SwiftShader SIMD group, so small M still spreads over the cores. */
+const ROWS_WG = 4;
+
+/**
+ * The register family's program for a small B: whole rows of C per invocation, B held in private
+ * memory (matmul_rows.wgsl). Rows per invocation: enough invocations for the cores (M/64), at
+ * most 64 so that copying B stays a small share.
+ */
+function rowsProgram(g: MatmulGeometry, epKey: string, bindings: Record<string, string | number>, out: string): GpuProgram {
+  const { K, N } = g;
+  const rows = Math.min(64, Math.max(1, Math.floor(g.M / 64)));
+  const [nx, ny] = grid(Math.ceil(Math.ceil(g.M / rows) / ROWS_WG));
+  const row = [...Array(K).keys()].map((k) => `let a${k} = A[a + ${k}u * u.aK];`);
+  for (let n = 0; n < N; n++) {
+    const dot = wgslSum([...Array(K).keys()].map((k) => `a${k} * Bp[${k * N + n}]`));
+    row.push(`{ let n = ${n}u; let v = ${dot}; C[o + n] = ${out}; }`);
+  }
+  return {
+    key: `matmul:rows:K${K}:N${N}${epKey}`,
+    workgroups: [nx, ny, g.batch],
+    uniforms: [g.M, N, K, g.aBatch, g.bBatch, g.aM, g.aK, g.bK, g.bN, rows, nx].map((v) => ['u32', v] as const),
+    code: () => fillTemplate(rowsSource, { ...bindings, K, N, KN: K * N, WG: ROWS_WG, ROW: row.join('\n    ') }),
   };
 }
 

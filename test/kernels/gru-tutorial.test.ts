@@ -78,7 +78,7 @@ describe('tutorial-size GRU (B=512, T=120, in=16, u=32)', () => {
   });
   afterAll(() => gpu?.dispose());
 
-  it('one direction: WebGPU == CPU; 2 dispatches forward, 3 backward', async () => {
+  it('one direction: WebGPU == CPU; 2 dispatches forward, 3 backward (4 barrier-free)', async () => {
     const p = gruProblem(B, T, F, u, true, 21);
     const f = (x: Tensor, W: Tensor, U: Tensor, b: Tensor) => gruSequence(x, W, U, b, { units: u });
     await pass(cpu, p, f); // warm-up (JIT)
@@ -87,18 +87,19 @@ describe('tutorial-size GRU (B=512, T=120, in=16, u=32)', () => {
     if (!gpu) return;
     const g = await pass(gpu, p, f);
     console.log(`[gru tutorial] WebGPU (${gpu.description}, variant ${gpu.variant}) fwd+bwd, one direction: ${g.ms.toFixed(0)} ms wall incl. pipeline compile, ${g.cpuMs.toFixed(0)} ms process CPU; ${g.dispatches} dispatches`);
-    // forward: x·W GEMM + recurrence; backward: BPTT (with dW partials) + partial sum + dx GEMM.
-    expect(g.dispatches).toBe(5);
+    // forward: x·W GEMM + recurrence; backward: BPTT + partial sum + dx GEMM, and on the
+    // barrier-free family (SwiftShader) a weight-gradient kernel between BPTT and the sum.
+    expect(g.dispatches).toBe(gpu.variant === 'fallback' ? 6 : 5);
     compare(g, c, 'webgpu vs cpu');
   });
 
-  it('both directions stacked (Bidirectional concat, batch 64): same 5 dispatches', async () => {
+  it('both directions stacked (Bidirectional concat, batch 64): same dispatches', async () => {
     const p = gruProblem(64, T, F, u, true, 22, 2);
     const f = (x: Tensor, W: Tensor, U: Tensor, b: Tensor) => gruSequenceStacked(x, W, U, b, { units: u, backwards: [false, true] });
     const c = await pass(cpu, p, f);
     if (!gpu) return;
     const g = await pass(gpu, p, f);
-    expect(g.dispatches).toBe(5);
+    expect(g.dispatches).toBe(gpu.variant === 'fallback' ? 6 : 5);
     compare(g, c, 'stacked webgpu vs cpu');
   });
 });
