@@ -89,25 +89,35 @@ function matvec4(out: Float64Array, M: Float64Array, v: Float64Array, rows: numb
     out[o + 6] = b2;
     out[o + 7] = b3;
   }
-  for (; j < rows; j++) {
-    const m0 = j * n;
-    let a0 = 0;
-    let a1 = 0;
-    let a2 = 0;
-    let a3 = 0;
-    for (let k = 0, kq = 0; k < n; k++, kq += Q) {
-      const w = M[m0 + k]!;
-      a0 += v[kq]! * w;
-      a1 += v[kq + 1]! * w;
-      a2 += v[kq + 2]! * w;
-      a3 += v[kq + 3]! * w;
-    }
-    const o = j * Q;
-    out[o] = a0;
-    out[o + 1] = a1;
-    out[o + 2] = a2;
-    out[o + 3] = a3;
+  for (; j < rows; j++) rowDot4(out, j * Q, M, j * n, v, n, false);
+}
+
+/**
+ * One row of matvec4 at any offsets: Σ_k M[m + k] · v[k·Q + q] for the four slots q, stored to
+ * out[o + q] or, with `add`, added to it.
+ */
+function rowDot4(out: Float64Array, o: number, M: Float64Array, m: number, v: Float64Array, n: number, add: boolean): void {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  for (let k = 0, kq = 0; k < n; k++, kq += Q) {
+    const w = M[m + k]!;
+    a0 += v[kq]! * w;
+    a1 += v[kq + 1]! * w;
+    a2 += v[kq + 2]! * w;
+    a3 += v[kq + 3]! * w;
   }
+  if (add) {
+    a0 += out[o]!;
+    a1 += out[o + 1]!;
+    a2 += out[o + 2]!;
+    a3 += out[o + 3]!;
+  }
+  out[o] = a0;
+  out[o + 1] = a1;
+  out[o + 2] = a2;
+  out[o + 3] = a3;
 }
 
 /** The WebAssembly loops for float32 where the engine has them; their loops assume no extent is 0. */
@@ -249,27 +259,8 @@ function gruForwardJs(g: GruGeometry, x: HostArray, W: HostArray, U: HostArray, 
               rh[kq] = r * hp[kq]!;
             }
           }
-          for (let k = 0; k < u; k++) {
-            const uo = (u2 + k) * u;
-            let a0 = 0;
-            let a1 = 0;
-            let a2 = 0;
-            let a3 = 0;
-            if (s > 0) {
-              for (let m = 0, mq = 0; m < u; m++, mq += Q) {
-                const w = UT[uo + m]!;
-                a0 += rh[mq]! * w;
-                a1 += rh[mq + 1]! * w;
-                a2 += rh[mq + 2]! * w;
-                a3 += rh[mq + 3]! * w;
-              }
-            }
-            const jq = (u2 + k) * Q;
-            acc[jq] = a0;
-            acc[jq + 1] = a1;
-            acc[jq + 2] = a2;
-            acc[jq + 3] = a3;
-          }
+          // (r ⊙ h)·U_h; zero at the first step (h = 0).
+          for (let k = 0; k < u; k++) rowDot4(acc, (u2 + k) * Q, UT, (u2 + k) * u, rh, s > 0 ? u : 0, false);
           for (let q = 0; q < nq; q++) {
             const row = rows[q]!;
             const go = row * gStride;
@@ -389,22 +380,7 @@ function gruBackwardJs(g: GruGeometry, has: GruGradInputs, a: GruGradArrays): vo
         if (!resetAfter) {
           // d(r ⊙ h_prev)[k] = Σ_j U_h[k, j] · dĥ_pre[j], then the z and r gradients.
           for (let k = 0; k < u; k++) {
-            const uo = k * G3 + u2;
-            let a0 = 0;
-            let a1 = 0;
-            let a2 = 0;
-            let a3 = 0;
-            for (let j = 0, jq = 0; j < u; j++, jq += Q) {
-              const w = Ud[uo + j]!;
-              a0 += w * dn[jq]!;
-              a1 += w * dn[jq + 1]!;
-              a2 += w * dn[jq + 2]!;
-              a3 += w * dn[jq + 3]!;
-            }
-            drhs[0] = a0;
-            drhs[1] = a1;
-            drhs[2] = a2;
-            drhs[3] = a3;
+            rowDot4(drhs, 0, Ud, k * G3 + u2, dn, u, false);
             for (let q = 0; q < nq; q++) {
               const row = rows[q]!;
               const go = row * GW;
@@ -424,25 +400,7 @@ function gruBackwardJs(g: GruGeometry, has: GruGradInputs, a: GruGradArrays): vo
           }
         }
         // dh for the previous step: + U·g over the recurrent gate columns.
-        for (let k = 0; k < u; k++) {
-          const uo = k * G3;
-          let a0 = 0;
-          let a1 = 0;
-          let a2 = 0;
-          let a3 = 0;
-          for (let j = 0, jq = 0; j < nRec; j++, jq += Q) {
-            const w = Ud[uo + j]!;
-            a0 += w * gr[jq]!;
-            a1 += w * gr[jq + 1]!;
-            a2 += w * gr[jq + 2]!;
-            a3 += w * gr[jq + 3]!;
-          }
-          const kq = k * Q;
-          dhc[kq]! += a0;
-          dhc[kq + 1]! += a1;
-          dhc[kq + 2]! += a2;
-          dhc[kq + 3]! += a3;
-        }
+        for (let k = 0; k < u; k++) rowDot4(dhc, k * Q, Ud, k * G3, gr, nRec, true);
         // Weight gradients: Σ over the four slots of h_prev ⊗ g (r ⊙ h_prev ⊗ dĥ for U_h without resetAfter).
         if (s > 0) {
           for (let k = 0; k < u; k++) {
@@ -480,28 +438,8 @@ function gruBackwardJs(g: GruGeometry, has: GruGradInputs, a: GruGradArrays): vo
             accW[wo + u2 + k]! += x0 * dn[kq]! + x1 * dn[kq + 1]! + x2 * dn[kq + 2]! + x3 * dn[kq + 3]!;
           }
           if (!has.dx) continue;
-          let a0 = 0;
-          let a1 = 0;
-          let a2 = 0;
-          let a3 = 0;
-          for (let j = 0, jq = 0; j < u2; j++, jq += Q) {
-            const w = Wd[wo + j]!;
-            a0 += w * gr[jq]!;
-            a1 += w * gr[jq + 1]!;
-            a2 += w * gr[jq + 2]!;
-            a3 += w * gr[jq + 3]!;
-          }
-          for (let k = 0, kq = 0; k < u; k++, kq += Q) {
-            const w = Wd[wo + u2 + k]!;
-            a0 += w * dn[kq]!;
-            a1 += w * dn[kq + 1]!;
-            a2 += w * dn[kq + 2]!;
-            a3 += w * dn[kq + 3]!;
-          }
-          drhs[0] = a0;
-          drhs[1] = a1;
-          drhs[2] = a2;
-          drhs[3] = a3;
+          rowDot4(drhs, 0, Wd, wo, gr, u2, false);
+          rowDot4(drhs, 0, Wd, wo + u2, dn, u, true);
           // Directions after the first add to dx.
           for (let q = 0; q < nq; q++) {
             const i = ((b0 + q) * T + t) * F + f;
