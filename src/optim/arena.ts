@@ -269,6 +269,11 @@ export class ParameterArena {
   }
 
   /** Each parameter's packed state (new tensors the caller owns), in first-seen order. */
+  /** Names of the parameters that hold state (what slotStates would return). */
+  stateNames(): string[] {
+    return this.slots === 0 ? [] : this.order.filter((e) => e.chunk?.state).map((e) => e.name);
+  }
+
   slotStates(): { name: string; value: Tensor }[] {
     if (this.slots === 0) return [];
     return this.order.flatMap((e) => {

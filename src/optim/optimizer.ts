@@ -157,8 +157,14 @@ export abstract class Optimizer implements OptimizerLike {
     return { iterations: this.iterations, learningRate: this.learningRate, slots: this.arenaInstance?.slotStates() ?? [] };
   }
 
-  /** Restores a state from getState or exportState (by parameter name; unseen parameters pick theirs up on first use). */
+  /**
+   * Restores a state from getState or exportState (by parameter name; unseen parameters pick theirs
+   * up on first use). It replaces the whole state: parameters it holds nothing for start from zero
+   * moments again (a state taken before the first step holds none).
+   */
   setState(state: OptimizerState): void {
+    const held = new Set(state.slots.map((s) => s.name));
+    if (this.arenaInstance?.stateNames().some((n) => !held.has(n))) this.dispose();
     this.iterations = state.iterations;
     this.learningRate = state.learningRate;
     const what = `${this.className}.setState`;

@@ -192,9 +192,6 @@ export async function findLearningRate(model: FitModel, data: ArrayInput | Datas
     // Exact restore: the sweep must leave no trace.
     model.setWeights(weights);
     model.disposeWeights?.(weights);
-    // setState only overwrites the moments the snapshot holds, and an optimizer that has not
-    // stepped yet holds none: drop the ones the sweep created, so training starts from zero.
-    if ((optState as { iterations?: number }).iterations === 0) (optimizer as { dispose?(): void }).dispose?.();
     optimizer.setState(optState as never);
     // getState() hands out copies the caller owns (one tensor per parameter): free them.
     for (const s of (optState as { slots?: { value?: unknown }[] }).slots ?? []) (s.value as Partial<Tensor> | undefined)?.dispose?.();

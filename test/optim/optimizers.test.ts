@@ -172,6 +172,22 @@ describe('state export and restore', () => {
       for (const t of [...weights, ...state.slots.map((s) => s.value as Tensor)]) t.dispose();
     }));
 
+  it('setState replaces the whole state: a state taken before the first step brings the moments back to zero', () =>
+    withBackend(cpu, () => {
+      const p = param([1, 2], 'w');
+      const opt = train.adam({ learningRate: 0.1 });
+      const empty = opt.getState();
+      expect(empty.slots).toEqual([]);
+      step(opt, p, [1, -1]);
+      step(opt, p, [0.5, 2]);
+      opt.setState(empty);
+      expect(opt.getState().slots).toEqual([]);
+      // The next step is a first step again: Adam's first update is ±lr whatever the gradient's size.
+      const before = values(p);
+      step(opt, p, [3, -0.25]);
+      expectAllClose(values(p), [before[0]! - 0.1, before[1]! + 0.1], { rtol: 1e-5, what: 'first step after restore' });
+    }));
+
   it('exportState gives plain numbers a fresh optimizer can import by parameter name', async () => {
     await withBackend(cpu, async () => {
       const p = param([1, 2], 'w');
