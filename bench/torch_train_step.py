@@ -9,6 +9,9 @@ repository needs PyTorch.
 
     /usr/bin/python3 bench/torch_train_step.py --threads 2 --batches 32,128,512 --train-budget 4 --infer-budget 2
 
+`--device cuda` times the same model on a GPU (cuDNN's GRU), for the lent-GPU runs of the
+benchmark; each timed step then ends with torch.cuda.synchronize(), so it includes the device work.
+
 Prints one JSON object on stdout. Timing: one warm-up step (reported), then steps until the
 budget is spent (at least one); samples/s = batch * steps / time.
 """
@@ -34,7 +37,11 @@ class Tutorial(torch.nn.Module):
         return self.out(torch.relu(self.dense(h)))  # logits; the loss applies the sigmoid
 
 
-def budgeted(b, fn, budget):
+def budgeted(b, step, budget, sync):
+    def fn():
+        step()
+        sync()
+
     t0 = time.perf_counter()
     fn()
     warmup = time.perf_counter() - t0
@@ -59,16 +66,19 @@ def main():
     p.add_argument('--maxlen', type=int, default=120)
     p.add_argument('--train-budget', type=float, default=4)
     p.add_argument('--infer-budget', type=float, default=2)
+    p.add_argument('--device', default='cpu')
     a = p.parse_args()
+    device = torch.device(a.device)
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = Tutorial()
+    model = Tutorial().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     results = []
     for b in [int(s) for s in a.batches.split(',')]:
-        x = torch.randint(0, 10000, (b, a.maxlen))
-        y = (torch.arange(b) % 2).float().unsqueeze(1)
+        x = torch.randint(0, 10000, (b, a.maxlen), device=device)
+        y = (torch.arange(b, device=device) % 2).float().unsqueeze(1)
 
         def train():
             opt.zero_grad()
@@ -81,11 +91,11 @@ def main():
                 torch.sigmoid(model(x))
 
         model.train()
-        tr = budgeted(b, train, a.train_budget)
+        tr = budgeted(b, train, a.train_budget, sync)
         model.eval()
-        inf = budgeted(b, infer, a.infer_budget)
+        inf = budgeted(b, infer, a.infer_budget, sync)
         results.append({'batch': b, 'train': tr, 'infer': inf})
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'maxlen': a.maxlen, 'results': results}))
+    print(json.dumps({'torch': torch.__version__, 'device': torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu', 'threads': torch.get_num_threads(), 'maxlen': a.maxlen, 'results': results}))
 
 
 if __name__ == '__main__':

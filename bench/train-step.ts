@@ -10,7 +10,10 @@
  *     scatter-add UnsortedSegmentSum of bench/lib/tutorial.ts;
  *   - PyTorch 1.13 on the CPU with 2 threads: the constant from the issue (413 train samples/s),
  *     and a live measurement (bench/torch_train_step.py) when Debian's python3-torch is installed.
- * `--only` picks groups: webgpu, cpu, tfjs-wasm, tfjs-cpu, torch, leak.
+ * `--only` picks groups: webgpu, cpu, tfjs-webgpu, tfjs-wasm, tfjs-cpu, torch, leak. TF.js webgpu runs
+ * on the same Dawn adapter as webgrad's webgpu rows (stock kernels: its UnsortedSegmentSum is a GPU
+ * kernel), and the "× TF.js webgpu" column compares the two on that adapter. `--torch-device cuda`
+ * times the live PyTorch on a GPU instead (for the runs on a lent GPU machine).
  *
  * Timing, per configuration and batch: one warm-up step (pipeline compilation, buffer pools, JIT)
  * is timed and reported on its own; then steps run until a time budget is spent, at least one;
@@ -217,11 +220,11 @@ async function leakCheck(backend: Backend, steps: number, batch = 4, maxlen = 16
 // TF.js, in a child process per backend
 
 interface TfjsJob {
-  backend: 'cpu' | 'wasm';
+  backend: 'cpu' | 'wasm' | 'webgpu';
   batches: number[];
   train: number;
   infer: number;
-  /** Batches at which stock training is attempted (cpu: 32 only, under the parent's kill cap). */
+  /** Batches at which stock training is attempted (cpu: 32 only, under the parent's kill cap; webgpu: stock only). */
   stockTrainBatches: number[];
 }
 
@@ -252,9 +255,10 @@ async function tfjsChild(job: TfjsJob): Promise<void> {
         ? async () => {
             await model.trainOnBatch(x, y);
           }
-        : () => {
+        : async () => {
+            // Asynchronous read: TF.js webgpu's dataSync needs an OffscreenCanvas, which Node lacks.
             const p = model.predict(x, { batchSize: batch }) as import('@tensorflow/tfjs').Tensor;
-            p.dataSync();
+            await p.data();
             p.dispose();
           };
     const outcome = await outcomeOf(() => budgeted(batch, opts.budget ?? (what === 'train' ? job.train : job.infer), step, { warmup: opts.warmup ?? true }));
@@ -263,7 +267,8 @@ async function tfjsChild(job: TfjsJob): Promise<void> {
   // Inference does not touch UnsortedSegmentSum (only the embedding's gradient does): stock = patched.
   for (const b of job.batches) await run('stock', 'infer', b, null);
   const hasStock = tf.getKernel('UnsortedSegmentSum', job.backend) !== undefined;
-  if (job.backend === 'wasm') for (const b of job.stockTrainBatches) await run('stock', 'train', b, null);
+  if (job.backend !== 'cpu') for (const b of job.stockTrainBatches) await run('stock', 'train', b, null);
+  if (job.backend === 'webgpu') return;
   const restoreStock = registerScatterSegmentSum(tf, job.backend);
   for (const b of job.batches) await run('patched', 'train', b, null);
   if (job.backend === 'cpu' && hasStock) {
@@ -339,6 +344,8 @@ async function runTfjs(job: TfjsJob, stockCap: number, rows: Row[], log: (r: Row
 
 interface TorchResult {
   torch: string;
+  /** 'cpu', or the GPU's name with --torch-device cuda. */
+  device: string;
   threads: number;
   results: { batch: number; train: Measured; infer: Measured }[];
 }
@@ -351,12 +358,12 @@ function findPython(): string | null {
   return null;
 }
 
-function runTorch(b: Budgets): TorchResult | string {
+function runTorch(b: Budgets, device: string): TorchResult | string {
   const script = fileURLToPath(new URL('../../bench/torch_train_step.py', import.meta.url));
   if (!existsSync(script)) return `missing ${script}`;
   const py = findPython();
   if (!py) return 'PyTorch not installed (apt-get install python3-torch); the issue constant is reported instead';
-  const r = spawnSync(py, [script, '--threads', '2', '--batches', b.batches.join(','), '--maxlen', String(MAXLEN), '--train-budget', String(b.train), '--infer-budget', String(b.infer)], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(py, [script, '--threads', '2', '--batches', b.batches.join(','), '--maxlen', String(MAXLEN), '--train-budget', String(b.train), '--infer-budget', String(b.infer), '--device', device], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) return `torch script failed (${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').at(-1)}`;
   const parsed = JSON.parse(r.stdout) as TorchResult;
   return { ...parsed, torch: `${parsed.torch} (${py})` };
@@ -406,10 +413,10 @@ async function main(): Promise<void> {
   if (want('cpu')) for (const be of cpu.threads > 1 ? [cpu, cpuOne] : [cpu]) for (const ra of [true, false]) await benchWebgrad(be, ra, budgets, counts, log);
 
   const tfjsMeta: Record<string, unknown> = {};
-  for (const be of ['wasm', 'cpu'] as const) {
+  for (const be of ['webgpu', 'wasm', 'cpu'] as const) {
     if (!want(`tfjs-${be}`)) continue;
     console.error(`[bench:train] TF.js ${be} (child process)`);
-    const job: TfjsJob = { backend: be, batches: budgets.batches, train: budgets.train, infer: budgets.infer, stockTrainBatches: be === 'wasm' ? budgets.batches : budgets.batches.slice(0, 1) };
+    const job: TfjsJob = { backend: be, batches: budgets.batches, train: budgets.train, infer: budgets.infer, stockTrainBatches: be === 'cpu' ? budgets.batches.slice(0, 1) : budgets.batches };
     const before = rows.length;
     tfjsMeta[be] = await runTfjs(job, budgets.stockCpuCap, rows, () => {});
     for (const r of rows.slice(before)) log(r);
@@ -429,9 +436,9 @@ async function main(): Promise<void> {
   let torch: TorchResult | string | null = null;
   if (want('torch')) {
     console.error('[bench:train] PyTorch (optional, live)');
-    torch = runTorch(budgets);
+    torch = runTorch(budgets, args.torchDevice);
     if (typeof torch === 'string') console.error(`  ${torch}`);
-    else for (const r of torch.results) log({ system: 'PyTorch', backend: `cpu ${torch.threads} threads`, resetAfter: true, label: 'live', batch: r.batch, train: r.train, infer: r.infer });
+    else for (const r of torch.results) log({ system: 'PyTorch', backend: torch.device === 'cpu' ? `cpu ${torch.threads} threads` : torch.device, resetAfter: true, label: 'live', batch: r.batch, train: r.train, infer: r.infer });
   }
 
   if (want('leak')) {
@@ -450,6 +457,7 @@ async function main(): Promise<void> {
     const c = rows.filter((r) => r.system === 'TF.js 4.22' && r.label === 'patched' && r.batch === batch).map(trainSps).filter((v): v is number => v !== null);
     return c.length ? Math.max(...c) : null;
   };
+  const tfWebgpu = (batch: number) => trainSps(rows.find((r) => r.backend === 'tfjs-webgpu' && r.batch === batch));
   const torchLive = (batch: number) => trainSps(rows.find((r) => r.system === 'PyTorch' && r.label === 'live' && r.batch === batch));
   const ratio = (a: number | null, b: number | null) => (a === null || b === null ? '—' : `${fmt(a / b)}×`);
   const fwd = flops.forwardPerSample;
@@ -459,12 +467,13 @@ async function main(): Promise<void> {
     const [tr, tg] = cell(r.train, trainPerSample());
     const [inf, ig] = cell(r.infer, fwd);
     const mine = r.system === 'webgrad' ? trainSps(r) : null;
+    const mineOnGpu = r.system === 'webgrad' && r.backend === 'webgpu' ? mine : null;
     const steps = isMeasured(r.train) ? String(r.train.steps) : '—';
     const warm = isMeasured(r.train) && r.train.warmupSeconds !== null ? fmt(r.train.warmupSeconds) : '—';
     const wallCpu = isMeasured(r.train) ? `${fmt(r.train.seconds / r.train.steps)} / ${r.train.cpuSecondsPerStep === undefined ? '—' : fmt(r.train.cpuSecondsPerStep)}` : '—';
-    return [`${r.system} ${r.backend}${r.label ? ` (${r.label})` : ''}`, String(r.resetAfter), String(r.batch), tr, tg, inf, ig, warm, steps, wallCpu, ratio(mine, tfBest(r.batch)), ratio(mine, TORCH_CPU_TRAIN_SAMPLES_PER_SECOND), ratio(mine, torchLive(r.batch)), errorNote(r)];
+    return [`${r.system} ${r.backend}${r.label ? ` (${r.label})` : ''}`, String(r.resetAfter), String(r.batch), tr, tg, inf, ig, warm, steps, wallCpu, ratio(mineOnGpu, tfWebgpu(r.batch)), ratio(mine, tfBest(r.batch)), ratio(mine, TORCH_CPU_TRAIN_SAMPLES_PER_SECOND), ratio(mine, torchLive(r.batch)), errorNote(r)];
   });
-  table.push(['PyTorch 1.13 cpu 2 threads (issue constant)', 'true', '—', String(TORCH_CPU_TRAIN_SAMPLES_PER_SECOND), fmt((TORCH_CPU_TRAIN_SAMPLES_PER_SECOND * trainPerSample()) / 1e9), '—', '—', '—', '—', '—', '—', '—', '—', 'measured before this issue on this kind of machine']);
+  table.push(['PyTorch 1.13 cpu 2 threads (issue constant)', 'true', '—', String(TORCH_CPU_TRAIN_SAMPLES_PER_SECOND), fmt((TORCH_CPU_TRAIN_SAMPLES_PER_SECOND * trainPerSample()) / 1e9), '—', '—', '—', '—', '—', '—', '—', '—', '—', 'measured before this issue on this kind of machine']);
 
   const env = describeEnvironment(backends);
   console.log(`webgrad training-step benchmark — ${env.date}, commit ${env.gitCommit ?? '?'}${env.gitDirty ? ' (dirty tree)' : ''}, node ${env.node}${args.quick ? ', --quick' : ''}`);
@@ -473,13 +482,14 @@ async function main(): Promise<void> {
   for (const b of backends) console.log(`${b.name}: ${b.description}${b instanceof WebGPUBackend ? ` via ${b.adapter.via}, fallback adapter: ${b.adapter.isFallbackAdapter}, GRU kernel family: ${b.variant}` : ''}`);
   if (gpuNote) console.log(`webgpu: ${gpuNote}`);
   for (const [be, m] of Object.entries(tfjsMeta)) console.log(`tfjs-${be}: ${typeof m === 'string' ? m : JSON.stringify(m)}`);
-  if (torch) console.log(`pytorch: ${typeof torch === 'string' ? torch : `${torch.torch}, ${torch.threads} threads (live)`}`);
+  if (torch) console.log(`pytorch: ${typeof torch === 'string' ? torch : `${torch.torch}, ${torch.device === 'cpu' ? `${torch.threads} threads` : torch.device} (live)`}`);
   console.log(`model: embedding ${VOCAB}×${EMBED} → bidirectional GRU ${UNITS} → dense ${DENSE} relu → dense 1 sigmoid; BCE, Adam; T=${MAXLEN}, random ids`);
   console.log(`FLOPs per sample (GEMMs, multiply-add = 2): forward ${fmt(fwd / 1e6)} M (${Object.entries(flops.forward).map(([k, v]) => `${k} ${v}`).join(', ')}), training step 3 × forward = ${fmt(flops.trainPerSample / 1e6)} M (issue: 6.64 M). Not counted: ${flops.notCounted}.`);
   console.log('');
-  console.log(formatTable(['system', 'resetAfter', 'batch', 'train/s', 'train GFLOP/s', 'infer/s', 'infer GFLOP/s', 'warm-up s', 'steps', 'train s/step wall / CPU', '× TF.js best patched', '× PyTorch 413', '× PyTorch live', 'note'], table));
+  console.log(formatTable(['system', 'resetAfter', 'batch', 'train/s', 'train GFLOP/s', 'infer/s', 'infer GFLOP/s', 'warm-up s', 'steps', 'train s/step wall / CPU', '× TF.js webgpu', '× TF.js best patched', '× PyTorch 413', '× PyTorch live', 'note'], table));
   console.log(`\ntrain/s, infer/s: samples per second; warm-up = the first training step at that batch (compilation, allocation), excluded from train/s.`);
   console.log(`train s/step wall / CPU: wall time and the process's CPU time (all threads) per measured step; single-threaded runs (webgrad cpu, TF.js) with wall ≫ CPU waited for other processes.`);
+  console.log(`× TF.js webgpu: webgrad webgpu train/s ÷ TF.js webgpu's (stock) on the same adapter at the same batch.`);
   console.log(`× TF.js best patched: webgrad train/s ÷ the faster patched TF.js backend at the same batch (TF.js has only resetAfter=false).`);
   if (counts.length) {
     console.log('');

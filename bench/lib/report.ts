@@ -25,20 +25,22 @@ export function writeJson(path: string, value: unknown): void {
 }
 
 /** `--json FILE`, `--quick`, `--only a,b`: the flags every bench understands. */
-export function parseArgs(argv: readonly string[]): { json: string | null; quick: boolean; only: string[] | null } {
+export function parseArgs(argv: readonly string[]): { json: string | null; quick: boolean; only: string[] | null; torchDevice: string } {
   let json: string | null = null;
   let quick = false;
   let only: string[] | null = null;
+  let torchDevice = 'cpu';
   forEachFlag(argv, (a, value) => {
     if (a === '--json') json = value();
     else if (a === '--quick') quick = true;
     else if (a === '--only') only = value().split(',');
+    else if (a === '--torch-device') torchDevice = value();
     else if (a === '--help' || a === '-h') {
-      console.log('options: --json FILE (default bench/results/<name>-<date>.json), --quick (shorter runs), --only cpu|webgpu');
+      console.log('options: --json FILE (default bench/results/<name>-<date>.json), --quick (shorter runs), --only GROUP,… (bench:train: webgpu, cpu, tfjs-webgpu, tfjs-wasm, tfjs-cpu, torch, leak), --torch-device cpu|cuda (bench:train\'s live PyTorch)');
       process.exit(0);
     } else throw new Error(`unknown argument '${a}' (try --help)`);
   });
-  return { json, quick, only };
+  return { json, quick, only, torchDevice };
 }
 
 export function defaultJsonPath(name: string, date = new Date()): string {

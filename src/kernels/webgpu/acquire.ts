@@ -59,6 +59,15 @@ async function nodeGpu(): Promise<{ gpu: GPU; icd?: string } | string> {
 
 let cachedNode: Promise<{ gpu: GPU; icd?: string } | string> | undefined;
 
+/**
+ * Node's WebGPU entry point (Dawn), with the Vulkan driver chosen as above; one per process. For
+ * code that wants `navigator.gpu` itself in Node (the benchmarks hand it to TensorFlow.js).
+ */
+export function nodeWebGPU(): Promise<{ gpu: GPU; icd?: string } | string> {
+  cachedNode ??= nodeGpu();
+  return cachedNode;
+}
+
 /** Returns an adapter and device, or a sentence saying why WebGPU is unavailable. */
 export async function acquireWebGPU(powerPreference: GPUPowerPreference = 'high-performance'): Promise<Acquired | string> {
   let gpu: GPU | undefined;
@@ -67,8 +76,7 @@ export async function acquireWebGPU(powerPreference: GPUPowerPreference = 'high-
   if (typeof navigator !== 'undefined' && (navigator as Navigator & { gpu?: GPU }).gpu) {
     gpu = (navigator as Navigator & { gpu: GPU }).gpu;
   } else if (isNode()) {
-    cachedNode ??= nodeGpu();
-    const r = await cachedNode;
+    const r = await nodeWebGPU();
     if (typeof r === 'string') return r;
     gpu = r.gpu;
     icd = r.icd;
