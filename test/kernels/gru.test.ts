@@ -166,24 +166,28 @@ describe('GRU on WebGPU == CPU', () => {
 
   // The tiled kernel's shapes: several sequences per workgroup with a ragged last tile, U read
   // from global memory when it does not fit in workgroup memory, several units per thread.
-  const tiledShapes: { B: number; T: number; u: number; why: string; threads?: number; sequences?: number }[] = [
+  // globalU: u grows, past the given one, until U outgrows this adapter's workgroup memory (16 KiB on
+  // SwiftShader, 48 KiB or more on GPUs), so every adapter runs the global-memory path.
+  const tiledShapes: { B: number; T: number; u: number; why: string; threads?: number; sequences?: number; globalU?: boolean }[] = [
     { B: 261, T: 4, u: 7, why: 'S > 1, ragged last tile' },
     { B: 19, T: 4, u: 32, why: '8 sequences × 32 units per workgroup (the tutorial shape on a GPU)', sequences: 8 },
-    { B: 3, T: 3, u: 60, why: 'U in global memory' },
+    { B: 3, T: 3, u: 60, why: 'U in global memory', globalU: true },
     { B: 5, T: 4, u: 20, why: 'two units per thread (16-thread tiles)', threads: 16 },
   ];
   for (const s of tiledShapes) {
-    it(`tiled: ${s.why} (B=${s.B}, u=${s.u})`, async () => {
+    it(`tiled: ${s.why} (B=${s.B}, u=${s.globalU ? `≥ ${s.u}` : s.u})`, async () => {
       if (!gpu) return;
-      const ts = tileShape({ B: s.B, D: 1, units: s.u, F: 3 }, gpu.limits.maxComputeWorkgroupStorageSize, s.threads ?? 256, s.sequences ?? 0);
-      if (s.u === 7) expect(ts.S).toBeGreaterThan(1);
-      if (s.u === 32) expect(ts.S).toBe(8);
-      if (s.u === 60) expect(ts.sharedU).toBe(false);
+      const shared = gpu.limits.maxComputeWorkgroupStorageSize;
+      const u = s.globalU ? Math.max(s.u, Math.ceil(Math.sqrt(shared / 12)) + 1) : s.u;
+      const ts = tileShape({ B: s.B, D: 1, units: u, F: 3 }, shared, s.threads ?? 256, s.sequences ?? 0);
+      if (u === 7) expect(ts.S).toBeGreaterThan(1);
+      if (u === 32) expect(ts.S).toBe(8);
+      if (s.globalU) expect(ts.sharedU).toBe(false);
       if (s.threads) expect(ts.KPT).toBe(2);
       // SwiftShader compiles 256-invocation workgroups slowly: the big shape runs one reset mode.
       for (const resetAfter of s.sequences ? [true] : [true, false]) {
-        const p = gruProblem(s.B, s.T, 3, s.u, resetAfter, 15);
-        const f = (x: Tensor, W: Tensor, U: Tensor, b: Tensor) => gruSequence(x, W, U, b, { units: s.u, resetAfter, returnSequences: true });
+        const p = gruProblem(s.B, s.T, 3, u, resetAfter, 15);
+        const f = (x: Tensor, W: Tensor, U: Tensor, b: Tensor) => gruSequence(x, W, U, b, { units: u, resetAfter, returnSequences: true });
         const want = await runGru(cpu, p, f);
         gruConfig.variant = 'tiled';
         gruConfig.tileThreads = s.threads ?? 256;
