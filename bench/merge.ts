@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--node-full] [--total SECONDS]`: runs the Node training bench
- * (bench/train-step.ts: webgrad on Dawn and on the CPU, TF.js cpu/wasm, PyTorch) and then the
+ * (bench/train-step.ts: webgrad on Dawn and on the CPU, TF.js webgpu/cpu/wasm, PyTorch) and then the
  * browser bench (bench/browser.ts: webgrad and TF.js in one Chromium page on one adapter), and
  * prints one merged table. The whole run aims to finish within `--total` seconds (default 820, i.e. about
  * 14 minutes): the browser bench gets whatever the Node bench left as its job deadline, and skips
@@ -219,7 +219,8 @@ async function main(): Promise<void> {
   // Ratios: webgrad ÷ TF.js webgpu in the same page (same adapter), and ÷ the best patched TF.js
   // CPU-side backend (wasm/cpu) in the same environment, at the same batch.
   const sps = (x: AnyOutcome) => (measured(x) ? x.samplesPerSecond : null);
-  const tfWebgpu = (batch: number | null) => sps(rows.find((r) => r.where === 'chromium' && r.backend === 'tfjs-webgpu' && r.batch === batch)?.train);
+  // webgrad webgpu against TF.js webgpu in the same environment: the same page, or the same Dawn adapter in Node.
+  const tfWebgpu = (where: MergedRow['where'], batch: number | null) => sps(rows.find((r) => r.where === where && r.backend === 'tfjs-webgpu' && r.batch === batch)?.train);
   const tfBestCpu = (where: MergedRow['where'], batch: number | null) => {
     const v = rows.filter((r) => r.where === where && r.system === 'TF.js 4.22' && r.variant === 'patched' && r.batch === batch).map((r) => sps(r.train)).filter((x): x is number => x !== null);
     return v.length ? Math.max(...v) : null;
@@ -238,13 +239,13 @@ async function main(): Promise<void> {
       fmt(msPerStep(r.train)),
       measured(r.train) && r.train.warmupSeconds != null ? fmt(r.train.warmupSeconds) : '—',
       measured(r.infer) ? fmt(r.infer.samplesPerSecond) : '—',
-      r.where === 'chromium' ? ratio(mine, tfWebgpu(r.batch)) : '—',
+      r.backend === 'webgpu' ? ratio(mine, tfWebgpu(r.where, r.batch)) : '—',
       ratio(mine, tfBestCpu(r.where, r.batch)),
       ratio(mine, TORCH_CPU_TRAIN_SAMPLES_PER_SECOND),
       notes.length > 140 ? `${notes.slice(0, 137)}…` : notes,
     ];
   });
-  if (!train.data) table.unshift(['node', 'bench:train (Dawn, webgrad cpu, TF.js cpu/wasm)', '—', '—', '—', '—', '—', '—', '—', '—', '—', `MISSING: ${trainProblem}`]);
+  if (!train.data) table.unshift(['node', 'bench:train (Dawn, webgrad cpu, TF.js webgpu/cpu/wasm)', '—', '—', '—', '—', '—', '—', '—', '—', '—', `MISSING: ${trainProblem}`]);
   if (!browser.data) table.push(['chromium', 'bench:browser (webgrad and TF.js in one page)', '—', '—', '—', '—', '—', '—', '—', '—', '—', `MISSING: ${browserProblem}`]);
 
   const env = describeEnvironment([]);
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
   const bver = (browser.data?.browser as { version?: string } | undefined)?.version;
   lines.push(`chromium: ${browser.data ? `${browserFile ? relative(ROOT, browserFile) : ''}; Chromium ${bver ?? '?'}, adapter ${page?.adapter ? `${page.adapter.vendor} / ${page.adapter.architecture} (isFallbackAdapter ${String(page.adapter.isFallbackAdapter)})` : 'none'}` : `MISSING — ${browserProblem}`}`);
   lines.push('');
-  lines.push(formatTable(['where', 'system', 'resetAfter', 'batch', 'train/s', 'ms/step', 'warm-up s', 'infer/s', '× TF.js webgpu (same page)', '× TF.js best patched (same env.)', `× PyTorch ${TORCH_CPU_TRAIN_SAMPLES_PER_SECOND}`, 'note'], table));
+  lines.push(formatTable(['where', 'system', 'resetAfter', 'batch', 'train/s', 'ms/step', 'warm-up s', 'infer/s', '× TF.js webgpu (same adapter)', '× TF.js best patched (same env.)', `× PyTorch ${TORCH_CPU_TRAIN_SAMPLES_PER_SECOND}`, 'note'], table));
   // Work per step and live buffers, both environments.
   const work: string[][] = [];
   for (const d of (Array.isArray(train.data?.dispatches) ? train.data!.dispatches : []) as Record<string, unknown>[]) {
@@ -296,7 +297,9 @@ async function main(): Promise<void> {
   lines.push('goal (issue 8):');
   for (const b of batches) {
     const best = Math.max(-1, ...rows.filter((r) => r.where === 'chromium' && r.system === 'webgrad' && r.batch === b).map((r) => sps(r.train) ?? -1));
-    lines.push(`  batch ${b}: webgrad/TF.js webgpu in the same page: ${best > 0 ? ratio(best, tfWebgpu(b)) : '—'} (goal ≥ 50×)`);
+    lines.push(`  batch ${b}: webgrad/TF.js webgpu in the same page: ${best > 0 ? ratio(best, tfWebgpu('chromium', b)) : '—'} (goal ≥ 50×)`);
+    const inNode = Math.max(-1, ...rows.filter((r) => r.where === 'node' && r.system === 'webgrad' && r.backend === 'webgpu' && r.batch === b).map((r) => sps(r.train) ?? -1));
+    if (inNode > 0 && tfWebgpu('node', b) !== null) lines.push(`  batch ${b}: webgrad/TF.js webgpu on Dawn in Node: ${ratio(inNode, tfWebgpu('node', b))}`);
   }
   const top = batches.at(-1);
   if (top !== undefined) {

@@ -5,9 +5,10 @@
  * at batch 32, 128 and 512 for
  *   - webgrad on WebGPU (Dawn in Node; SwiftShader on a machine without a GPU) and on the CPU,
  *     GRU resetAfter true (Keras TF2's default) and false;
- *   - in the same run, TensorFlow.js 4.22 on tfjs-backend-cpu and tfjs-backend-wasm (GRU
- *     resetAfter=false, the only variant TF.js has), stock and, labelled "patched", with the
- *     scatter-add UnsortedSegmentSum of bench/lib/tutorial.ts;
+ *   - in the same run, TensorFlow.js 4.22 (GRU resetAfter=false, the only variant TF.js has) on
+ *     tfjs-backend-webgpu (same Dawn adapter as webgrad's webgpu rows), and on tfjs-backend-cpu and
+ *     tfjs-backend-wasm, stock and, labelled "patched", with the scatter-add UnsortedSegmentSum of
+ *     bench/lib/tutorial.ts;
  *   - PyTorch 1.13 on the CPU with 2 threads: the constant from the issue (413 train samples/s),
  *     and a live measurement (bench/torch_train_step.py) when Debian's python3-torch is installed.
  * `--only` picks groups: webgpu, cpu, tfjs-webgpu, tfjs-wasm, tfjs-cpu, torch, leak. TF.js webgpu runs
