@@ -1,5 +1,4 @@
-import adamSource from '../../shaders/adam.wgsl';
-import sgdSource from '../../shaders/sgd.wgsl';
+import updateSource from '../../shaders/optimizer_update.wgsl';
 import sumSquaresSource from '../../shaders/sum_squares.wgsl';
 import type { GpuProgram, HostArray, Kernel, Uniform } from './backend.js';
 import { fillTemplate, grid, WG } from './template.js';
@@ -77,9 +76,58 @@ function clipWgsl(clip: UpdateClip): string {
 
 const clipKey = (clip: UpdateClip) => `${clip.globalClipnorm !== undefined ? ':gnorm' : ''}${clip.clipValue !== undefined ? ':cval' : ''}`;
 
-/** Common uniforms: n, nx, start, stride, clipvalue, clipnorm (then the optimizer's own). */
-function rangeUniforms(r: UpdateRange, nx: number, clip: UpdateClip): Uniform[] {
-  return [['u32', r.n], ['u32', nx], ['u32', r.start ?? 0], ['u32', r.stride ?? r.n], ['f32', clip.clipValue ?? 0], ['f32', clip.globalClipnorm ?? 0]];
+/** Names of the bindings in the generated WGSL. */
+type Bindings = ReturnType<typeof bindings>;
+
+/** The CPU side's arrays for one element's update (pOut/sOut alias p/s in place). */
+type CpuOperands = ReturnType<typeof operands>;
+
+/** What one optimizer's elementwise step is; `updateKernel` supplies the frame around it. */
+interface UpdateRule {
+  /** Program-cache key of the variant (the layout and clipping are added). */
+  key: string;
+  /** Whether the step reads and writes state slots. */
+  hasState: boolean;
+  /** The optimizer's own f32 uniforms, after the common n, nx, start, stride, clipvalue, clipnorm. */
+  params: readonly (readonly [name: string, value: number])[];
+  /** WGSL statements of the step, given the bindings' names (i, g, p and u.<param> in scope). */
+  wgsl(b: Bindings): string;
+  /** The same step on the CPU for element i and clipped gradient g. */
+  cpu(i: number, g: number, o: CpuOperands): void;
+}
+
+/** One fused update kernel: bindings, range, clipping and the program around an optimizer's rule. */
+function updateKernel(name: string, layout: UpdateLayout, a: UpdateRange & UpdateClip, rule: UpdateRule): Kernel {
+  const start = a.start ?? 0;
+  const hasNorm = a.globalClipnorm !== undefined;
+  return {
+    name,
+    inPlace: layout === 'inPlace',
+    cpu(inputs, outputs) {
+      const o = operands(layout, hasNorm, inputs, outputs);
+      const scale = clipScale(a, o.sumsq);
+      for (let i = start; i < start + a.n; i++) rule.cpu(i, clippedGradient(o.g[i]!, scale, a.clipValue), o);
+    },
+    gpu(): GpuProgram {
+      const b = bindings(layout, rule.hasState, hasNorm);
+      const workgroups = grid(Math.ceil(a.n / WG));
+      const common: Uniform[] = [['u32', a.n], ['u32', workgroups[0]], ['u32', start], ['u32', a.stride ?? a.n], ['f32', a.clipValue ?? 0], ['f32', a.globalClipnorm ?? 0]];
+      return {
+        key: `${rule.key}:${layout}${clipKey(a)}`,
+        workgroups,
+        uniforms: [...common, ...rule.params.map(([, v]): Uniform => ['f32', v])],
+        code: () =>
+          fillTemplate(updateSource, {
+            BINDINGS: b.code,
+            UBIND: b.UBIND,
+            P_IN: b.P_IN,
+            PARAMS: rule.params.map(([k]) => `${k}: f32`).join(', '),
+            CLIP: clipWgsl(a),
+            BODY: rule.wgsl(b),
+          }),
+      };
+    },
+  };
 }
 
 export interface AdamArgs extends UpdateRange, UpdateClip {
@@ -99,46 +147,42 @@ function clippedGradient(g: number, scale: number, clipValue: number | undefined
   return clipValue === undefined ? gi : Math.min(Math.max(gi, -clipValue), clipValue);
 }
 
-/** One Adam/AdamW step: m ← m + (g−m)(1−β1), v ← v + (g²−v)(1−β2), p ← p − α·m/(√v̂+ε). */
+/**
+ * One Adam/AdamW step: p ← p − p·decay (AdamW's decoupled weight decay, decay = lr·wd, before the
+ * Adam step), m ← m + (g−m)(1−β1), v ← v + (g²−v)(1−β2), p ← p − α·m/(√v̂+ε); state [m | v | v̂].
+ */
 export function adamKernel(name: string, layout: UpdateLayout, a: AdamArgs): Kernel {
-  const { n, alpha, beta1, beta2, epsilon, decay, amsgrad } = a;
-  const start = a.start ?? 0;
-  const stride = a.stride ?? n;
-  const hasNorm = a.globalClipnorm !== undefined;
-  const cv = a.clipValue;
-  return {
-    name,
-    inPlace: layout === 'inPlace',
-    cpu(inputs, outputs) {
-      const { p, g, s, pOut, sOut, sumsq } = operands(layout, hasNorm, inputs, outputs);
-      const scale = clipScale(a, sumsq);
-      for (let i = start; i < start + n; i++) {
-        const gi = clippedGradient(g[i]!, scale, cv);
-        const pi = p[i]! - p[i]! * decay;
-        const m = s![i]! + (gi - s![i]!) * (1 - beta1);
-        const v = s![stride + i]! + (gi * gi - s![stride + i]!) * (1 - beta2);
-        let denom = v;
-        if (amsgrad) {
-          denom = Math.max(s![2 * stride + i]!, v);
-          sOut![2 * stride + i] = denom;
-        }
-        sOut![i] = m;
-        sOut![stride + i] = v;
-        pOut[i] = pi - (m * alpha) / (Math.sqrt(denom) + epsilon);
+  const { alpha, beta1, beta2, epsilon, decay, amsgrad } = a;
+  const stride = a.stride ?? a.n;
+  return updateKernel(name, layout, a, {
+    key: `adam:${amsgrad ? 'amsgrad' : 'plain'}`,
+    hasState: true,
+    params: [['alpha', alpha], ['beta1', beta1], ['beta2', beta2], ['eps', epsilon], ['decay', decay]],
+    wgsl: ({ S_IN, S_OUT, P_OUT }) =>
+      [
+        '  p = p - p * u.decay;',
+        `  let m = ${S_IN}[i] + (g - ${S_IN}[i]) * (1.0 - u.beta1);`,
+        `  let v = ${S_IN}[u.stride + i] + (g * g - ${S_IN}[u.stride + i]) * (1.0 - u.beta2);`,
+        `  ${S_OUT}[i] = m;`,
+        `  ${S_OUT}[u.stride + i] = v;`,
+        '  var denom = v;',
+        ...(amsgrad ? [`  denom = max(${S_IN}[2u * u.stride + i], v);`, `  ${S_OUT}[2u * u.stride + i] = denom;`] : []),
+        `  ${P_OUT}[i] = p - (m * u.alpha) / (sqrt(denom) + u.eps);`,
+      ].join('\n'),
+    cpu(i, g, { p, s, pOut, sOut }) {
+      const pi = p[i]! - p[i]! * decay;
+      const m = s![i]! + (g - s![i]!) * (1 - beta1);
+      const v = s![stride + i]! + (g * g - s![stride + i]!) * (1 - beta2);
+      let denom = v;
+      if (amsgrad) {
+        denom = Math.max(s![2 * stride + i]!, v);
+        sOut![2 * stride + i] = denom;
       }
+      sOut![i] = m;
+      sOut![stride + i] = v;
+      pOut[i] = pi - (m * alpha) / (Math.sqrt(denom) + epsilon);
     },
-    gpu(): GpuProgram {
-      const b = bindings(layout, true, hasNorm);
-      const workgroups = grid(Math.ceil(n / WG));
-      const amsgradCode = amsgrad ? `  denom = max(${b.S_IN}[2u * u.stride + i], v);\n  ${b.S_OUT}[2u * u.stride + i] = denom;` : '';
-      return {
-        key: `adam:${layout}:${amsgrad ? 'amsgrad' : 'plain'}${clipKey(a)}`,
-        workgroups,
-        uniforms: [...rangeUniforms(a, workgroups[0], a), ['f32', alpha], ['f32', beta1], ['f32', beta2], ['f32', epsilon], ['f32', decay]],
-        code: () => fillTemplate(adamSource, { BINDINGS: b.code, UBIND: b.UBIND, P_IN: b.P_IN, P_OUT: b.P_OUT, S_IN: b.S_IN, S_OUT: b.S_OUT, CLIP: clipWgsl(a), AMSGRAD: amsgradCode }),
-      };
-    },
-  };
+  });
 }
 
 export interface SgdArgs extends UpdateRange, UpdateClip {
@@ -148,44 +192,31 @@ export interface SgdArgs extends UpdateRange, UpdateClip {
   nesterov: boolean;
 }
 
-/** One SGD step in Keras's form (velocity m ← momentum·m − lr·g). */
+/**
+ * One SGD step in Keras's form: with momentum, the velocity m ← momentum·m − lr·g, then p ← p + m
+ * (or p + momentum·m − lr·g with Nesterov); without, p ← p − lr·g.
+ */
 export function sgdKernel(name: string, layout: UpdateLayout, a: SgdArgs): Kernel {
-  const { n, learningRate: lr, momentum, nesterov } = a;
-  const start = a.start ?? 0;
+  const { learningRate: lr, momentum, nesterov } = a;
   const hasState = momentum !== 0;
-  const hasNorm = a.globalClipnorm !== undefined;
-  const cv = a.clipValue;
-  return {
-    name,
-    inPlace: layout === 'inPlace',
-    cpu(inputs, outputs) {
-      const { p, g, s, pOut, sOut, sumsq } = operands(layout, hasNorm, inputs, outputs);
-      const scale = clipScale(a, sumsq);
-      for (let i = start; i < start + n; i++) {
-        const gi = clippedGradient(g[i]!, scale, cv);
-        if (!hasState) {
-          pOut[i] = p[i]! - gi * lr;
-          continue;
-        }
-        const m = -gi * lr + s![i]! * momentum;
-        sOut![i] = m;
-        pOut[i] = nesterov ? p[i]! + (-gi * lr + m * momentum) : p[i]! + m;
+  return updateKernel(name, layout, a, {
+    key: `sgd:${hasState ? (nesterov ? 'nesterov' : 'momentum') : 'plain'}`,
+    hasState,
+    params: [['lr', lr], ['momentum', momentum]],
+    wgsl: ({ S_IN, S_OUT, P_OUT }) =>
+      !hasState
+        ? `  ${P_OUT}[i] = p - g * u.lr;`
+        : [`  let m = -g * u.lr + ${S_IN}[i] * u.momentum;`, `  ${S_OUT}[i] = m;`, nesterov ? `  ${P_OUT}[i] = p + (-g * u.lr + m * u.momentum);` : `  ${P_OUT}[i] = p + m;`].join('\n'),
+    cpu(i, g, { p, s, pOut, sOut }) {
+      if (!hasState) {
+        pOut[i] = p[i]! - g * lr;
+        return;
       }
+      const m = -g * lr + s![i]! * momentum;
+      sOut![i] = m;
+      pOut[i] = nesterov ? p[i]! + (-g * lr + m * momentum) : p[i]! + m;
     },
-    gpu(): GpuProgram {
-      const b = bindings(layout, hasState, hasNorm);
-      const workgroups = grid(Math.ceil(n / WG));
-      const body = !hasState
-        ? `  ${b.P_OUT}[i] = p - g * u.lr;`
-        : [`  let m = -g * u.lr + ${b.S_IN}[i] * u.momentum;`, `  ${b.S_OUT}[i] = m;`, nesterov ? `  ${b.P_OUT}[i] = p + (-g * u.lr + m * u.momentum);` : `  ${b.P_OUT}[i] = p + m;`].join('\n');
-      return {
-        key: `sgd:${layout}:${hasState ? (nesterov ? 'nesterov' : 'momentum') : 'plain'}${clipKey(a)}`,
-        workgroups,
-        uniforms: [...rangeUniforms(a, workgroups[0], a), ['f32', lr], ['f32', momentum]],
-        code: () => fillTemplate(sgdSource, { BINDINGS: b.code, UBIND: b.UBIND, P_IN: b.P_IN, CLIP: clipWgsl(a), BODY: body }),
-      };
-    },
-  };
+  });
 }
 
 /**
