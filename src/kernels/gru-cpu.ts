@@ -93,6 +93,18 @@ function matvec4(out: Float64Array, M: Float64Array, v: Float64Array, rows: numb
 }
 
 /**
+ * One row of the four slots' summed outer product: acc[at + j] += Σ_q a[from + q] · v[j·Q + q] for
+ * j < n (a weight-gradient row: an input or state element times the gate gradients).
+ */
+function addOuter4(acc: Float64Array, at: number, a: Float64Array, from: number, v: Float64Array, n: number): void {
+  const a0 = a[from]!;
+  const a1 = a[from + 1]!;
+  const a2 = a[from + 2]!;
+  const a3 = a[from + 3]!;
+  for (let j = 0, jq = 0; j < n; j++, jq += Q) acc[at + j]! += a0 * v[jq]! + a1 * v[jq + 1]! + a2 * v[jq + 2]! + a3 * v[jq + 3]!;
+}
+
+/**
  * One row of matvec4 at any offsets: Σ_k M[m + k] · v[k·Q + q] for the four slots q, stored to
  * out[o + q] or, with `add`, added to it.
  */
@@ -404,39 +416,15 @@ function gruBackwardJs(g: GruGeometry, has: GruGradInputs, a: GruGradArrays): vo
         // Weight gradients: Σ over the four slots of h_prev ⊗ g (r ⊙ h_prev ⊗ dĥ for U_h without resetAfter).
         if (s > 0) {
           for (let k = 0; k < u; k++) {
-            const kq = k * Q;
-            const h0 = hp[kq]!;
-            const h1 = hp[kq + 1]!;
-            const h2 = hp[kq + 2]!;
-            const h3 = hp[kq + 3]!;
-            const ao = k * G3;
-            for (let j = 0, jq = 0; j < nRec; j++, jq += Q) {
-              accU[ao + j]! += h0 * gr[jq]! + h1 * gr[jq + 1]! + h2 * gr[jq + 2]! + h3 * gr[jq + 3]!;
-            }
-            if (!resetAfter) {
-              const r0 = rh[kq]!;
-              const r1 = rh[kq + 1]!;
-              const r2 = rh[kq + 2]!;
-              const r3 = rh[kq + 3]!;
-              for (let j = 0, jq = 0; j < u; j++, jq += Q) {
-                accU[ao + u2 + j]! += r0 * dn[jq]! + r1 * dn[jq + 1]! + r2 * dn[jq + 2]! + r3 * dn[jq + 3]!;
-              }
-            }
+            addOuter4(accU, k * G3, hp, k * Q, gr, nRec);
+            if (!resetAfter) addOuter4(accU, k * G3 + u2, rh, k * Q, dn, u);
           }
         }
         // The input side: dW += x ⊗ dXp, dx = dXp·Wᵀ, with dXp = [dz, dr, dĥ] = [gr z|r rows, dn].
         for (let f = 0, fq = 0; f < F; f++, fq += Q) {
-          const x0 = xs[fq]!;
-          const x1 = xs[fq + 1]!;
-          const x2 = xs[fq + 2]!;
-          const x3 = xs[fq + 3]!;
           const wo = f * G3;
-          for (let j = 0, jq = 0; j < u2; j++, jq += Q) {
-            accW[wo + j]! += x0 * gr[jq]! + x1 * gr[jq + 1]! + x2 * gr[jq + 2]! + x3 * gr[jq + 3]!;
-          }
-          for (let k = 0, kq = 0; k < u; k++, kq += Q) {
-            accW[wo + u2 + k]! += x0 * dn[kq]! + x1 * dn[kq + 1]! + x2 * dn[kq + 2]! + x3 * dn[kq + 3]!;
-          }
+          addOuter4(accW, wo, xs, fq, gr, u2);
+          addOuter4(accW, wo + u2, xs, fq, dn, u);
           if (!has.dx) continue;
           rowDot4(drhs, 0, Wd, wo, gr, u2, false);
           rowDot4(drhs, 0, Wd, wo + u2, dn, u, true);
