@@ -152,9 +152,14 @@ export abstract class Optimizer implements OptimizerLike {
     return grads;
   }
 
-  /** The parameters' packed states (copies; the caller disposes them), the step count and the learning rate. */
+  /**
+   * The parameters' packed states (copies: the caller disposes the tensors among them), the step
+   * count and the learning rate. State restored for parameters not seen yet is included as it was
+   * given, so a getState/setState round trip before the first step loses nothing.
+   */
   getState(): OptimizerState {
-    return { iterations: this.iterations, learningRate: this.learningRate, slots: this.arenaInstance?.slotStates() ?? [] };
+    const waiting = [...this.pending].map(([name, v]): SlotState => ({ name, value: v instanceof Tensor ? clone(v, `${this.className}.getState`) : Array.from(v) }));
+    return { iterations: this.iterations, learningRate: this.learningRate, slots: [...(this.arenaInstance?.slotStates() ?? []), ...waiting] };
   }
 
   /**
@@ -165,6 +170,11 @@ export abstract class Optimizer implements OptimizerLike {
   setState(state: OptimizerState): void {
     const held = new Set(state.slots.map((s) => s.name));
     if (this.arenaInstance?.stateNames().some((n) => !held.has(n))) this.dispose();
+    for (const [name, v] of this.pending) {
+      if (held.has(name)) continue;
+      if (v instanceof Tensor) v.dispose();
+      this.pending.delete(name);
+    }
     this.iterations = state.iterations;
     this.learningRate = state.learningRate;
     const what = `${this.className}.setState`;
@@ -180,10 +190,10 @@ export abstract class Optimizer implements OptimizerLike {
   async exportState(): Promise<OptimizerState> {
     const st = this.getState();
     try {
-      const slots = await Promise.all(st.slots.map(async ({ name, value }) => ({ name, value: Array.from(await (value as Tensor).data()) })));
+      const slots = await Promise.all(st.slots.map(async ({ name, value }) => ({ name, value: value instanceof Tensor ? Array.from(await value.data()) : Array.from(value) })));
       return { ...st, slots };
     } finally {
-      for (const s of st.slots) (s.value as Tensor).dispose();
+      for (const s of st.slots) if (s.value instanceof Tensor) s.value.dispose();
     }
   }
 

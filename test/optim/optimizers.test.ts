@@ -188,6 +188,28 @@ describe('state export and restore', () => {
       expectAllClose(values(p), [before[0]! - 0.1, before[1]! + 0.1], { rtol: 1e-5, what: 'first step after restore' });
     }));
 
+  it('state restored before the first step: getState returns it, a later setState replaces it, the first step uses it', async () => {
+    await withBackend(cpu, async () => {
+      const p = param([1, 2], 'w');
+      const reference = train.adam({ learningRate: 0.1 });
+      step(reference, p, [1, -1]);
+      const exported = await reference.exportState();
+      const opt = train.adam({ learningRate: 0.1 });
+      opt.setState(exported);
+      // Not yet adopted (no step): the waiting state round-trips through getState and exportState.
+      const again = await opt.exportState();
+      expect(again).toEqual(exported);
+      const held = opt.getState();
+      opt.setState({ iterations: 0, learningRate: 0.1, slots: [] });
+      expect(opt.getState().slots).toEqual([]);
+      opt.setState(held);
+      const q = param(values(p), 'w');
+      step(reference, p, [0.5, 0.5]);
+      step(opt, q, [0.5, 0.5]);
+      expectAllClose(values(q), values(p), { rtol: 1e-6, what: 'the waiting state was used by the first step' });
+    });
+  });
+
   it('exportState gives plain numbers a fresh optimizer can import by parameter name', async () => {
     await withBackend(cpu, async () => {
       const p = param([1, 2], 'w');
