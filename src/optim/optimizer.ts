@@ -1,6 +1,8 @@
 import type { Backend, Kernel } from '../kernels/backend.js';
 import { sumSquaresKernel, type UpdateClip, type UpdateRange } from '../kernels/optimizer.js';
 import { fail, fmtShape } from '../tensor/errors.js';
+import { fromFlat } from '../tensor/creation.js';
+import { engine } from '../tensor/engine.js';
 import { tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { OptimizerLike } from '../nn/optimizer-like.js';
@@ -153,12 +155,12 @@ export abstract class Optimizer implements OptimizerLike {
   }
 
   /**
-   * The parameters' packed states (copies: the caller disposes the tensors among them), the step
+   * The parameters' packed states (tensors, copies: the caller disposes them), the step
    * count and the learning rate. State restored for parameters not seen yet is included as it was
    * given, so a getState/setState round trip before the first step loses nothing.
    */
   getState(): OptimizerState {
-    const waiting = [...this.pending].map(([name, v]): SlotState => ({ name, value: v instanceof Tensor ? clone(v, `${this.className}.getState`) : Array.from(v) }));
+    const waiting = [...this.pending].map(([name, v]): SlotState => ({ name, value: v instanceof Tensor ? clone(v, `${this.className}.getState`) : fromFlat(v, [v.length], 'float32', engine.backend) }));
     return { iterations: this.iterations, learningRate: this.learningRate, slots: [...(this.arenaInstance?.slotStates() ?? []), ...waiting] };
   }
 
@@ -190,10 +192,10 @@ export abstract class Optimizer implements OptimizerLike {
   async exportState(): Promise<OptimizerState> {
     const st = this.getState();
     try {
-      const slots = await Promise.all(st.slots.map(async ({ name, value }) => ({ name, value: value instanceof Tensor ? Array.from(await value.data()) : Array.from(value) })));
+      const slots = await Promise.all(st.slots.map(async ({ name, value }) => ({ name, value: Array.from(await (value as Tensor).data()) })));
       return { ...st, slots };
     } finally {
-      for (const s of st.slots) if (s.value instanceof Tensor) s.value.dispose();
+      for (const s of st.slots) (s.value as Tensor).dispose();
     }
   }
 
