@@ -90,6 +90,12 @@ export interface Backend {
    */
   copy(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, count: number): void;
   write(storage: Storage, data: ArrayLike<number>): void;
+  /**
+   * Sets every element to `value` on the device, in order with the dispatches around it; not a
+   * dispatch. Zero is a buffer clear on WebGPU: nothing crosses from the host (a zero gradient of
+   * a sequence output is megabytes per training step).
+   */
+  fill(storage: Storage, value: number): void;
   read(storage: Storage): Promise<Float32Array | Int32Array>;
   /** Synchronous readback where the backend can (CPU); otherwise undefined. */
   readSync?(storage: Storage): Float32Array | Int32Array;

@@ -77,10 +77,15 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return tensor(value, [], dtype);
 }
 
-/** A tensor filled with `value`. */
+/** A tensor filled with `value` (on the device: no host array of its size). */
 export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
   checkShape('fill', shape);
-  return fromFlat(new (dtype === 'int32' ? Int32Array : Float32Array)(sizeOf(shape)).fill(value), shape, dtype);
+  // int32 tensors carry a host copy of their values (fromFlat): keep that path for them.
+  if (dtype === 'int32') return fromFlat(new Int32Array(sizeOf(shape)).fill(value), shape, dtype);
+  const backend = engine.backend;
+  const t = new Tensor(shape, dtype, allocFor('fill', backend, shape, dtype, 'a tensor'));
+  backend.fill(t.storageFor('fill'), value);
+  return t;
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {

@@ -83,6 +83,30 @@ describe('WebGPU backend', () => {
     b.free(out);
   });
 
+  it('fill: in queue order with the dispatches around it, only a view\'s range, zero as a clear and other values', async (ctx) => {
+    const b = gpu ?? ctx.skip();
+    // Views start at multiples of 64 floats (256 bytes, WebGPU's storage offset alignment).
+    const n = 200;
+    const buf = b.alloc(n, 'float32');
+    const start = Array.from({ length: n }, (_, i) => i + 1);
+    b.write(buf, start);
+    b.dispatch(touch('touchFill', 9), [], [buf]); // buf[0] = 9, recorded in this batch
+    const mid = b.view(buf, 64, 3);
+    b.fill(mid, 0);
+    const tail = b.view(buf, 128, 2);
+    b.fill(tail, -2.5);
+    const want = start.map((v, i) => (i === 0 ? 9 : i >= 64 && i < 67 ? 0 : i >= 128 && i < 130 ? -2.5 : v));
+    expect(Array.from(await b.read(buf))).toEqual(want);
+    // A fill recorded after a dispatch that writes the same buffer in the same batch lands after it.
+    b.dispatch(touch('touchFill2', 4), [], [buf]);
+    b.fill(buf, 0);
+    expect(Array.from(await b.read(buf))).toEqual(new Array(n).fill(0));
+    const ints = b.alloc(3, 'int32');
+    b.fill(ints, -7);
+    expect(Array.from(await b.read(ints))).toEqual([-7, -7, -7]);
+    for (const s of [mid, tail, buf, ints]) b.free(s);
+  });
+
   it('more dispatches than the uniform arena holds in one batch still compute correctly', async (ctx) => {
     const b = gpu ?? ctx.skip();
     await b.sync();

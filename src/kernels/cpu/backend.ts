@@ -126,6 +126,10 @@ export class CpuBackend implements Backend {
     (storage as CpuStorage).data.set(data);
   }
 
+  fill(storage: Storage, value: number): void {
+    (storage as CpuStorage).data.fill(value);
+  }
+
   readSync(storage: Storage): Float32Array | Int32Array {
     const d = (storage as CpuStorage).data;
     return d instanceof Int32Array ? d.slice() : Float32Array.from(d);

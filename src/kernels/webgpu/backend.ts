@@ -153,6 +153,16 @@ export class WebGPUBackend implements Backend {
     this.lastBatch.set(s.buffer, this.batchId);
   }
 
+  fill(storage: Storage, value: number): void {
+    this.check('fill');
+    const s = storage as GpuStorage;
+    if (s.size === 0) return;
+    // +0 is all zero bits in f32 and i32 alike (−0 is not).
+    if (!Object.is(value, 0)) return this.write(s, new (s.dtype === 'int32' ? Int32Array : Float32Array)(s.size).fill(value));
+    this.endPass().clearBuffer(s.buffer, byteOffset(s), s.size * 4);
+    this.lastBatch.set(s.buffer, this.batchId);
+  }
+
   async read(storage: Storage): Promise<Float32Array | Int32Array> {
     this.check('read');
     const s = storage as GpuStorage;
