@@ -1,7 +1,7 @@
 // Builds the Node benchmarks as self-contained bundles for a machine with no registry and no
 // node_modules (the lent GPU machines of this workplace): TensorFlow.js is bundled in; only Dawn
 // (`webgpu`, a native addon carried beside the bundles) stays external.
-//   node scripts/device-bundle.mjs OUTDIR   → OUTDIR/bench/{train-step,profile-step,imdb-tutorial}.js
+//   node scripts/device-bundle.mjs OUTDIR   → OUTDIR/bench/{train-step,profile-step,imdb-tutorial,step-timeline}.js
 import { build } from 'esbuild';
 import { buildPlugins } from './worker-source.mjs';
 
@@ -11,7 +11,7 @@ if (!out) {
   process.exit(2);
 }
 await build({
-  entryPoints: ['bench/train-step.ts', 'bench/profile-step.ts', 'bench/imdb-tutorial.ts'],
+  entryPoints: ['bench/train-step.ts', 'bench/profile-step.ts', 'bench/imdb-tutorial.ts', 'bench/step-timeline.ts'],
   outdir: `${out}/bench`,
   bundle: true,
   format: 'esm',

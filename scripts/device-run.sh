@@ -7,9 +7,9 @@
 # then run `bash scripts/device-run.sh` there with carry [".gpu", "dist-device"] (and, for the IMDB
 # tutorial on the GPU, IMDB=path/to/aclImdb_labeled.tar.gz with that file carried too). Everything it
 # prints goes to $OUT too. Steps are independent: one that fails or times out does not stop the rest.
-# STEPS picks them (default "tests bench profile imdb"; imdb runs only with IMDB set).
+# STEPS picks them (default "tests timeline bench profile imdb"; imdb runs only with IMDB set).
 set -u
-STEPS=" ${STEPS:-tests bench profile imdb} "
+STEPS=" ${STEPS:-tests timeline bench profile imdb} "
 want() { [[ "$STEPS" == *" $1 "* ]]; }
 OUT=${OUT:-/tmp/device-out}
 mkdir -p "$OUT"
@@ -23,6 +23,8 @@ WEBGRAD_FULL_SIZE=1 timeout "${TEST_SECONDS:-240}" node node_modules/vitest/vite
   >"$OUT/tests.log" 2>&1
 echo "tests: exit $?"; grep -E "Test Files|Tests |FAIL|✗|×" "$OUT/tests.log" | head -40
 fi
+# Host (enqueue) time against device time per training step.
+want timeline && { timeout 120 node dist-device/bench/step-timeline.js --batches 32,128,512 --steps 50 2>&1 | tee "$OUT/step-timeline.log"; }
 # webgrad webgpu vs TF.js webgpu on the same Dawn adapter, PyTorch on CUDA, live buffers.
 want bench && { timeout "${BENCH_SECONDS:-300}" node dist-device/bench/train-step.js --only "${BENCH_ONLY:-webgpu,tfjs-webgpu,torch,leak}" \
   --torch-device cuda --json "$OUT/train-step-gpu.json" >"$OUT/train-step.log" 2>&1
