@@ -1,9 +1,10 @@
 // GRU weight gradients for the barrier-free family: per-(sequence, direction) partials of dU, dW
 // and dBias summed over time from BPTT's dXp (and GH), which gru_reduce.wgsl then sums over the
 // sequences. One invocation owns one (sequence, direction, slice of partial rows) and keeps its
-// sums in private accumulators at constant indices (the code is unrolled per slice:
-// src/kernels/webgpu/gru-unrolled.ts). Partials are element-major, [u + F + NB, 3u, B·D], so
-// that neighbouring invocations write neighbouring words. S is GH (reset after) or G (before).
+// sums in private accumulators at constant indices, updated once per two steps (the code is
+// unrolled per slice: src/kernels/webgpu/gru-unrolled.ts). Partials are element-major,
+// [u + F + NB, 3u, B·D], so that neighbouring invocations write neighbouring words. S is GH
+// (reset after) or G (before).
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> H: array<f32>;
 @group(0) @binding(2) var<storage, read> S: array<f32>;

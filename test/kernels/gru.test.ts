@@ -7,6 +7,7 @@ import { CpuBackend } from '../../src/kernels/cpu/backend.js';
 import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import { concat, fromFlat, gruConfig, gruSequence, gruSequencePerStep, gruSequenceStacked, noGrad, reshape, reverse, slice, withBackend, type Tensor } from '../../src/index.js';
 import { tileShape } from '../../src/kernels/gru.js';
+import { weightSplit } from '../../src/kernels/webgpu/gru-unrolled.js';
 import { gruSequence as layerGruSequence, gruSequencePerStep as layerGruPerStep } from '../../src/nn/gru-math.js';
 import { expectAllClose } from '../helpers/allclose.js';
 import { webgpuForTests } from '../helpers/webgpu.js';
@@ -157,6 +158,30 @@ describe('GRU on WebGPU == CPU', () => {
         gruConfig.variant = variant;
         try {
           expectSame(await runGru(gpu, p, f), want, tol, `stacked ${variant} resetAfter=${resetAfter}`);
+        } finally {
+          gruConfig.variant = 'auto';
+        }
+      }
+    });
+  }
+
+  // The barrier-free weight-gradient kernel's slices (several invocations per sequence, each with
+  // a run of partial rows) and its two steps per update with an odd T (a last step past T).
+  const weightShapes: { B: number; T: number; F: number; u: number; why: string }[] = [
+    { B: 9, T: 5, F: 16, u: 32, why: 'the tutorial shape' },
+    { B: 6, T: 3, F: 200, u: 9, why: 'many input features' },
+  ];
+  for (const s of weightShapes) {
+    it(`fallback: weight gradients in slices, ${s.why} (B=${s.B}, T=${s.T}, F=${s.F}, u=${s.u})`, async () => {
+      if (!gpu) return;
+      for (const [resetAfter, goBackwards] of [[true, false], [true, true], [false, false], [false, true]] as const) {
+        expect(weightSplit({ units: s.u, F: s.F, resetAfter }).slices).toBeGreaterThan(1);
+        const p = gruProblem(s.B, s.T, s.F, s.u, resetAfter, 17);
+        const f = (x: Tensor, W: Tensor, U: Tensor, b: Tensor) => gruSequence(x, W, U, b, { units: s.u, resetAfter, goBackwards, returnSequences: true });
+        const want = await runGru(cpu, p, f);
+        gruConfig.variant = 'fallback';
+        try {
+          expectSame(await runGru(gpu, p, f), want, tol, `fallback ${s.why} resetAfter=${resetAfter} backwards=${goBackwards}`);
         } finally {
           gruConfig.variant = 'auto';
         }

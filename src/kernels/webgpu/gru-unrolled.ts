@@ -6,7 +6,8 @@
  * grows as units², so the family is capped (fallbackFits in ../gru.ts).
  *
  * Names in the generated code: h/hp/dhc are the per-invocation state arrays of the shaders;
- * xo, go, ho, po are the row offsets of xp/dXp, G, H (and GH) and the previous step's H row.
+ * xo, go, ho, po are the row offsets of xp/dXp, G, H (and GH) and the previous step's H row (in
+ * the weight-gradient kernel, suffixed with the step j of the two it sums at a time).
  */
 import { wgslSum } from './wgsl-sum.js';
 
@@ -152,18 +153,25 @@ export function backwardStep(s: GruShape, w: WeightReaders): string {
   return out.join('\n    ');
 }
 
-/** Column quads of a 3u-wide partial row: the weight-gradient kernel works on vec4s (padded). */
-const quads = (u: number): number => Math.ceil((3 * u) / 4);
+/**
+ * Time steps the weight-gradient kernel sums before it updates an accumulator: on SwiftShader an
+ * update of a private array (load, add, masked store) costs more than the multiply-adds it
+ * carries, while a longer unrolled loop body stops fitting the instruction cache.
+ */
+const STEPS = 2;
+
+/** Floats of the weight-gradient kernel's per-step copies of its rows' inputs (h_prev, r ⊙ h_prev, x). */
+const inputFloats = (rows: number): number => STEPS * 2 * rows;
 
 /**
- * Accumulator rows of one weight-gradient invocation: one array<vec4f, quads> per row (small
- * arrays run and compile faster on SwiftShader than one large one), `module` of them at module
- * scope and the rest in the function (each scope has its own 8 KiB limit; 64 floats kept spare).
+ * Accumulator rows (3u floats each) that one weight-gradient invocation holds beside its input
+ * copies: `module` of them at module scope and the rest in the function (each scope has its own
+ * 8 KiB limit; 64 floats kept spare).
  */
-function accumulatorRows(u: number): { module: number; total: number } {
-  const perScope = (floats: number) => Math.floor(floats / (4 * quads(u)));
+function accumulatorRows(u: number, rows: number): { module: number; total: number } {
+  const perScope = (floats: number) => Math.max(0, Math.floor(floats / (3 * u)));
   const module = perScope(SPACE_FLOATS);
-  return { module, total: module + perScope(SPACE_FLOATS - 64) };
+  return { module, total: module + perScope(SPACE_FLOATS - 64 - inputFloats(rows)) };
 }
 
 /**
@@ -174,7 +182,8 @@ function accumulatorRows(u: number): { module: number; total: number } {
  */
 export function weightSplit(s: GruShape): { slices: number; rows: number } {
   const total = s.units + s.F + (s.resetAfter ? 2 : 1);
-  const slices = Math.ceil(total / accumulatorRows(s.units).total);
+  let slices = 1;
+  while (Math.ceil(total / slices) > accumulatorRows(s.units, Math.ceil(total / slices)).total) slices++;
   return { slices, rows: Math.ceil(total / slices) };
 }
 
@@ -183,59 +192,81 @@ export function weightSplit(s: GruShape): { slices: number; rows: number } {
  *   dU row k:  h_prev[k] ⊗ [dz, dr, dĥ_rec] (reset before: the ĥ columns take (r ⊙ h_prev)[k] ⊗ dĥ)
  *   dW row f:  x[f] ⊗ dXp;   bias row 0: dXp;   bias row 1 (reset after): [dz, dr, dĥ_rec]
  * where dXp = [dz, dr, dĥ] (pre-activation) and dĥ_rec is GH, bound as S (reset before: S is G).
- * Rows are summed as vec4 column quads (fewer instructions to compile; SwiftShader runs vec4 math
- * as 4 SIMD operations either way); the sums are stored by a loop per row (unrolled stores are
- * branches per lane on SwiftShader, and slow to compile).
+ * STEPS steps at a time (a step past T reads step T − 1 with its gradients zeroed): the rows'
+ * inputs are copied into the private array A, then column by column the steps' gradients are read
+ * and each row's sum over the steps is added to its accumulator, in scalars (A at constant indices
+ * is a plain vector load on SwiftShader; few values stay live, so little is spilled). The sums
+ * are stored by a loop per row (unrolled stores are branches per lane on SwiftShader, and slow to
+ * compile).
  */
 export function weightSlices(s: GruShape): { decl: string; local: string; cases: string } {
   const u = s.units;
   const G3 = 3 * u;
-  const C4 = quads(u);
   const { slices, rows } = weightSplit(s);
   const total = u + s.F + (s.resetAfter ? 2 : 1);
-  const scopes = accumulatorRows(u);
-  const declare = (r: number) => `var${r < scopes.module ? '<private>' : ''} acc${r}: array<vec4f, ${C4}>;`;
-  const quad = (c: number, comp: (j: number) => string) => `vec4f(${[0, 1, 2, 3].map((i) => (4 * c + i < G3 ? comp(4 * c + i) : '0.0')).join(', ')})`;
+  const scopes = accumulatorRows(u, rows);
+  const declare = (r: number) => `var${r < scopes.module ? '<private>' : ''} acc${r}: array<f32, ${G3}>;`;
+  const steps = range(STEPS);
   const cases: string[] = [];
   for (const i of range(slices)) {
     const mine = range(rows).map((r) => i * rows + r).filter((e) => e < total);
-    const loads = range(C4).map((c) => `let g${c} = ${quad(c, (j) => `dXp[xo + ${j}u]`)};`);
-    // The recurrent-side gradient [dz, dr, dĥ_rec] (reset after: dĥ_rec is GH).
-    if (s.resetAfter && mine.some((e) => e < u || e === total - 1)) {
-      loads.push(...range(C4).filter((c) => 4 * c + 3 >= 2 * u).map((c) => `let q${c} = ${quad(c, (j) => (j < 2 * u ? `g${c}[${j - 4 * c}]` : `S[ho + ${j - 2 * u}u]`))};`));
-    }
-    const rec = (c: number) => (s.resetAfter && 4 * c + 3 >= 2 * u ? `q${c}` : `g${c}`);
-    const body: string[] = [];
-    mine.forEach((e, r) => {
-      const acc = (c: number, v: string) => `acc${r}[${c}] += ${v};`;
+    // The slice's inputs per step, at A[j·nA + slot]: h_prev[k] (and r ⊙ h_prev[k]) of dU rows,
+    // x[f] of dW rows.
+    const slot = new Map<string, number>();
+    for (const e of mine) {
       if (e < u) {
-        loads.push(`let a${e} = select(0.0, H[po + ${e}u], live);`);
-        if (!s.resetAfter) loads.push(`let ra${e} = S[go + ${u + e}u] * a${e};`);
-        for (const c of range(C4)) {
-          // reset before: the ĥ columns take (r ⊙ h_prev)[k] instead of h_prev[k].
-          const mix = s.resetAfter || 4 * c + 3 < 2 * u ? `a${e}` : 4 * c >= 2 * u ? `ra${e}` : quad(c, (j) => (j < 2 * u ? `a${e}` : `ra${e}`));
-          body.push(acc(c, `${mix} * ${rec(c)}`));
-        }
-      } else if (e < u + s.F) {
-        loads.push(`let x${e - u} = X[xi + ${e - u}u];`);
-        for (const c of range(C4)) body.push(acc(c, `x${e - u} * g${c}`));
-      } else {
-        const recurrent = e === u + s.F + 1;
-        for (const c of range(C4)) body.push(acc(c, recurrent ? rec(c) : `g${c}`));
+        slot.set(`h${e}`, slot.size);
+        if (!s.resetAfter) slot.set(`rh${e}`, slot.size);
+      } else if (e < u + s.F) slot.set(`x${e - u}`, slot.size);
+    }
+    const nA = slot.size;
+    const a = (key: string, j: number) => `A[${j * nA + slot.get(key)!}]`;
+    const head: string[] = [];
+    for (const j of steps) {
+      // Step t + j, clamped to T − 1; v${j} zeroes the gradients of a step past T.
+      head.push(
+        `let t${j} = min(t + ${j}u, p.T - 1u);`,
+        `let row${j} = (b * p.T + t${j}) * p.D + d;`,
+        `let xo${j} = row${j} * G3; let ho${j} = row${j} * NU; let go${j} = row${j} * GW; let xi${j} = (b * p.T + t${j}) * NF;`,
+        // h_prev: the state before the step in this direction's order (zero before its first step).
+        `let live${j} = select(t${j} > 0u, t${j} + 1u < p.T, back);`,
+        `let po${j} = ((b * p.T + select(max(t${j}, 1u) - 1u, min(t${j} + 1u, p.T - 1u), back)) * p.D + d) * NU;`,
+      );
+      if (j > 0) head.push(`let v${j} = select(0.0, 1.0, t + ${j}u < p.T);`);
+      for (const e of mine) {
+        if (e < u) {
+          head.push(`${a(`h${e}`, j)} = select(0.0, H[po${j} + ${e}u], live${j});`);
+          if (!s.resetAfter) head.push(`${a(`rh${e}`, j)} = S[go${j} + ${u + e}u] * ${a(`h${e}`, j)};`);
+        } else if (e < u + s.F) head.push(`${a(`x${e - u}`, j)} = X[xi${j} + ${e - u}u];`);
       }
-    });
-    const writes = mine.map((e, r) => `for (var j = 0u; j < G3; j++) { P[(${e * G3}u + j) * pN + pIdx] = acc${r}[j / 4u][j % 4u]; }`);
+    }
+    const usesX = mine.some((e) => e >= u && e < u + s.F + 1);
+    const usesRec = mine.some((e) => e < u || e === u + s.F + 1);
+    const valid = (j: number, v: string) => (j > 0 ? `v${j} * ${v}` : v);
+    const body: string[] = [];
+    for (const n of range(G3)) {
+      const col: string[] = [];
+      // gX: dXp; gR: the recurrent-side gradient (reset after: GH in the ĥ columns).
+      const recOwn = s.resetAfter && n >= 2 * u;
+      if (usesX || (usesRec && !recOwn)) col.push(...steps.map((j) => `let gX${j} = ${valid(j, `dXp[xo${j} + ${n}u]`)};`));
+      if (usesRec && recOwn) col.push(...steps.map((j) => `let gR${j} = ${valid(j, `S[ho${j} + ${n - 2 * u}u]`)};`));
+      const gR = recOwn ? 'gR' : 'gX';
+      mine.forEach((e, r) => {
+        let terms: string[];
+        if (e < u) {
+          // reset before: the ĥ columns take (r ⊙ h_prev)[k] instead of h_prev[k].
+          const key = !s.resetAfter && n >= 2 * u ? `rh${e}` : `h${e}`;
+          terms = steps.map((j) => `${gR}${j} * ${a(key, j)}`);
+        } else if (e < u + s.F) terms = steps.map((j) => `gX${j} * ${a(`x${e - u}`, j)}`);
+        else terms = steps.map((j) => `${e === u + s.F + 1 ? gR : 'gX'}${j}`);
+        col.push(`acc${r}[${n}] += ${terms.join(' + ')};`);
+      });
+      body.push(`{ ${col.join(' ')} }`);
+    }
+    const writes = mine.map((e, r) => `for (var j = 0u; j < G3; j++) { P[(${e * G3}u + j) * pN + pIdx] = acc${r}[j]; }`);
     cases.push(`case ${i}u: {
-    for (var t = 0u; t < p.T; t++) {
-      let row = (b * p.T + t) * p.D + d;
-      let xo = row * G3;
-      let ho = row * NU;
-      let go = row * GW;
-      let xi = (b * p.T + t) * NF;
-      // h_prev: the state before step t in this direction's order (zero before its first step).
-      let live = select(t > 0u, t + 1u < p.T, back);
-      let po = ((b * p.T + select(max(t, 1u) - 1u, min(t + 1u, p.T - 1u), back)) * p.D + d) * NU;
-      ${loads.join('\n      ')}
+    for (var t = 0u; t < p.T; t += ${STEPS}u) {
+      ${head.join('\n      ')}
       ${body.join('\n      ')}
     }
     ${writes.join('\n    ')}
@@ -243,7 +274,7 @@ export function weightSlices(s: GruShape): { decl: string; local: string; cases:
   }
   return {
     decl: range(Math.min(rows, scopes.module)).map(declare).join('\n'),
-    local: range(rows).slice(scopes.module).map(declare).join('\n  '),
+    local: [...range(rows).slice(scopes.module).map(declare), `var A: array<f32, ${inputFloats(rows)}>;`].join('\n  '),
     cases: cases.join('\n  '),
   };
 }
