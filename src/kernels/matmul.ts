@@ -73,14 +73,17 @@ export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVar
   };
 }
 
-/** B (K×N) fits the private copy of matmul_rows.wgsl (WGSL allows 8 KiB of private memory). */
-const ROWS_MAX_KN = 2048;
+/** Floats of WGSL's 8 KiB limit per address space: B's module-scope private copy, then its function-scope rest. */
+const ROWS_PRIVATE = 2048;
+/** The function-scope part leaves room for the invocation's other variables. */
+const ROWS_MAX_KN = ROWS_PRIVATE + ROWS_PRIVATE - 64;
 /**
  * matmul_rows.wgsl reads a row of A as K unrolled loads, each a branch per lane on SwiftShader:
  * compile time grows fast with K (a minute at K = 2048), and a large K (a weight gradient's
- * batch) changes with the batch size, so each would compile anew.
+ * batch) changes with the batch size, so each would compile anew. 192: both directions of a
+ * bidirectional GRU's input gradient (2 × 3 × 32 gate columns) in one product.
  */
-const ROWS_MAX_K = 128;
+const ROWS_MAX_K = 192;
 /** Invocations per workgroup of matmul_rows.wgsl: one SwiftShader SIMD group, so small M still spreads over the cores. */
 const ROWS_WG = 4;
 
@@ -93,16 +96,28 @@ function rowsProgram(g: MatmulGeometry, epKey: string, bindings: Record<string, 
   const { K, N } = g;
   const rows = Math.min(64, Math.max(1, Math.floor(g.M / 64)));
   const [nx, ny] = grid(Math.ceil(Math.ceil(g.M / rows) / ROWS_WG));
+  const kp = Math.min(K * N, ROWS_PRIVATE);
+  const bAt = (i: number) => (i < kp ? `Bp[${i}]` : `Bf[${i - kp}]`);
   const row = [...Array(K).keys()].map((k) => `let a${k} = A[a + ${k}u * u.aK];`);
   for (let n = 0; n < N; n++) {
-    const dot = wgslSum([...Array(K).keys()].map((k) => `a${k} * Bp[${k * N + n}]`));
+    const dot = wgslSum([...Array(K).keys()].map((k) => `a${k} * ${bAt(k * N + n)}`));
     row.push(`{ let n = ${n}u; let v = ${dot}; C[o + n] = ${out}; }`);
   }
   return {
     key: `matmul:rows:K${K}:N${N}${epKey}`,
     workgroups: [nx, ny, g.batch],
     uniforms: [g.M, N, K, g.aBatch, g.bBatch, g.aM, g.aK, g.bK, g.bN, rows, nx].map((v) => ['u32', v] as const),
-    code: () => fillTemplate(rowsSource, { ...bindings, K, N, KN: K * N, WG: ROWS_WG, ROW: row.join('\n    ') }),
+    code: () =>
+      fillTemplate(rowsSource, {
+        ...bindings,
+        K,
+        N,
+        KP: kp,
+        BF_DECL: K * N > kp ? `var Bf: array<f32, ${K * N - kp}>;` : '',
+        B_STORE: K * N > kp ? `if (i < ${kp}u) { Bp[i] = v; } else { Bf[i - ${kp}u] = v; }` : 'Bp[i] = v;',
+        WG: ROWS_WG,
+        ROW: row.join('\n    '),
+      }),
   };
 }
 

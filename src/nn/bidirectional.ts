@@ -1,8 +1,9 @@
 import { checkOptions, fail } from '../tensor/errors.js';
 import { add, mul } from '../tensor/ops/elementwise.js';
-import { concat, reverse } from '../tensor/ops/movement.js';
+import { gruFusedAvailable, gruSequenceStacked } from '../tensor/ops/gru.js';
+import { concat, reshape, reverse } from '../tensor/ops/movement.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { RecurrentLayer } from './gru.js';
+import { GRU, type RecurrentLayer } from './gru.js';
 import { LAYER_ARGS, Layer, type CallArgs, type LayerArgs, type SymbolicShape } from './layer.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
@@ -64,6 +65,8 @@ export class Bidirectional extends Layer {
   }
 
   protected call(x: Tensor, args: Required<CallArgs>): Tensor | Tensor[] {
+    const stacked = this.stackedGru(x, args);
+    if (stacked) return stacked;
     const asList = (y: Tensor | Tensor[]) => (Array.isArray(y) ? y : [y]);
     const [yF, ...statesF] = asList(this.forwardLayer.apply(x, args));
     const [yBRaw, ...statesB] = asList(this.backwardLayer.apply(x, args));
@@ -78,6 +81,31 @@ export class Bidirectional extends Layer {
     }
     const out = [...merged, ...statesF, ...statesB];
     return out.length === 1 ? out[0]! : out;
+  }
+
+  /**
+   * The common case — two GRUs, concatenated outputs, no mask or returned states, the fused
+   * kernels — as one stacked pass over both directions (gruSequenceStacked): one input projection
+   * GEMM for both, one dispatch per recurrence and per BPTT, and the input gradient of both
+   * directions from one GEMM instead of two and a sum. The layers keep their own weights (stacked
+   * per call: a few small copies). Null when the case does not apply.
+   */
+  private stackedGru(x: Tensor, args: Required<CallArgs>): Tensor | null {
+    const f = this.forwardLayer;
+    const b = this.backwardLayer;
+    if (!(f instanceof GRU) || !(b instanceof GRU) || this.mergeMode !== 'concat' || this.returnState || args.mask) return null;
+    // With a wrapped goBackwards layer, Keras's forward half comes out in reversed time; the stacked op gives input time.
+    if (f.goBackwards || !b.goBackwards || !gruFusedAvailable(x, f.units)) return null;
+    const u = f.units;
+    const both = (w: (g: GRU) => Tensor, shape: number[]) => concat([reshape(w(f), shape), reshape(w(b), shape)], 0);
+    const kernel = concat([f.kernel!, b.kernel!], 1);
+    const bias = f.bias ? both((g) => g.bias!, [1, ...f.bias.shape]) : null;
+    return gruSequenceStacked(x, kernel, both((g) => g.recurrentKernel!, [1, u, 3 * u]), bias, {
+      units: u,
+      resetAfter: f.resetAfter,
+      backwards: [false, true],
+      returnSequences: this.returnSequences,
+    });
   }
 
   override computeMask(_x: Tensor, mask: Tensor | null): Tensor | null {

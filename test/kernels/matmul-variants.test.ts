@@ -1,8 +1,9 @@
 // The register family's two matmul programs on WebGPU against the CPU (poisoned outputs): whole
-// rows with B in private memory (matmul_rows.wgsl, K·N ≤ 2048 and K ≤ 128: every shape of the op
+// rows with B in private memory (matmul_rows.wgsl, K·N ≤ 4032 and K ≤ 192: every shape of the op
 // registry's cases) and 4×4 register blocks (matmul_register.wgsl, otherwise: e.g. a dense layer's
 // weight gradient at batch 512), with awkward sizes, transposes, a batch and the dense epilogue.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuProgram } from '../../src/kernels/backend.js';
 import type { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import { CpuBackend } from '../../src/kernels/cpu/backend.js';
 import { fromFlat, matMul, matmulConfig, tidy, withBackend, type Tensor } from '../../src/index.js';
@@ -16,11 +17,14 @@ type Backend = CpuBackend | WebGPUBackend;
 const cases: { why: string; a: number[]; b: number[]; transposeA?: boolean; transposeB?: boolean }[] = [
   { why: 'register blocks: K·N = 2700, ragged edges', a: [37, 300], b: [300, 9] },
   { why: 'register blocks: transposed operands', a: [301, 37], b: [9, 301], transposeA: true, transposeB: true },
-  { why: 'register blocks: batched', a: [2, 13, 70], b: [2, 70, 35] },
+  { why: 'register blocks: batched (K·N = 4550)', a: [2, 13, 70], b: [2, 70, 65] },
   { why: 'rows: K·N = 2048 exactly, batched × shared', a: [3, 129, 32], b: [32, 64] },
   { why: 'rows: transposed operands, one row', a: [17, 1], b: [5, 17], transposeA: true, transposeB: true },
   { why: 'register blocks: K = 2048, N = 1 (a dense layer\'s weight gradient at a large batch)', a: [6, 2048], b: [2048, 1] },
   { why: 'rows: K = 128, the deepest unrolled sum', a: [9, 128], b: [128, 5] },
+  { why: 'rows: B past 8 KiB goes on in a function-scope array (K·N = 3230)', a: [45, 17], b: [17, 190] },
+  { why: 'rows: K = 192, N = 16 (a bidirectional GRU\'s input gradient), K·N = 3072', a: [23, 192], b: [192, 16] },
+  { why: 'rows: K·N = 4032, the largest private copy, batched', a: [2, 7, 63], b: [2, 63, 64] },
 ];
 
 describe('matmul programs of the register family (WebGPU == CPU)', () => {
@@ -42,7 +46,21 @@ describe('matmul programs of the register family (WebGPU == CPU)', () => {
       const av = rng.uniform(c.a.reduce((x, y) => x * y, 1), -1, 1);
       const bv = rng.uniform(c.b.reduce((x, y) => x * y, 1), -1, 1);
       const run = (backend: Backend) => withBackend(backend, () => tidy(() => matMul(fromFlat(av, c.a, 'float32', backend), fromFlat(bv, c.b, 'float32', backend), c.transposeA, c.transposeB)));
-      const got = run(gpu);
+      // The program the case is named for ran (matmul:rows… or matmul:register).
+      const keys: string[] = [];
+      const dispatch = gpu.dispatch.bind(gpu);
+      gpu.dispatch = (kernel, inputs, outputs) => {
+        const p = kernel.gpu();
+        keys.push(...(Array.isArray(p) ? p : [p]).map((q) => (q as GpuProgram).key));
+        dispatch(kernel, inputs, outputs);
+      };
+      let got: Tensor;
+      try {
+        got = run(gpu);
+      } finally {
+        gpu.dispatch = dispatch;
+      }
+      expect(keys.filter((k) => k.startsWith('matmul:'))).toEqual([c.why.startsWith('rows') ? expect.stringMatching(/^matmul:rows:/) : 'matmul:register']);
       const want = run(cpu);
       expectAllClose(Array.from(await got.data()), Array.from(want.dataSync()), { rtol: 1e-4, atol: 1e-5, what: c.why });
       got.dispose();

@@ -1,9 +1,10 @@
 // Float64 finite-difference gradient checks of every layer and loss, w.r.t. inputs and weights.
 import { describe, expect, it } from 'vitest';
-import { fromFlat, layers, losses, tidy, withBackend, type Tensor } from '../../src/index.js';
+import { concat, fromFlat, layers, losses, tidy, withBackend, type Tensor } from '../../src/index.js';
 import { activation, ACTIVATIONS } from '../../src/nn/activations.js';
 import { Rng } from '../../src/tensor/random.js';
 import { gruSequencePerStep } from '../../src/nn/gru-math.js';
+import { expectAllClose } from '../helpers/allclose.js';
 import { cpu64, gradCheck, randomizeWeights, raw, weightedSum } from './helpers.js';
 
 const input = (rng: Rng, shape: number[], lo = -1, hi = 1) => fromFlat(rng.uniform(shape.reduce((a, b) => a * b, 1), lo, hi), shape, 'float32', cpu64);
@@ -115,6 +116,40 @@ describe('Bidirectional: every merge mode', () => {
         const loss = weightedSum(sizes, rng);
         gradCheck([x, ...layer.weights.map((w) => w.value)], () => loss(outputs(layer.apply(x))), { what: `bidirectional ${mergeMode}` });
         layer.dispose();
+      }));
+    }
+  }
+});
+
+describe('Bidirectional GRU concat: the stacked pass equals the two layers run apart', () => {
+  // mergeMode 'concat' takes one stacked pass over both directions; mergeMode null runs each
+  // wrapped layer on its own. Same weights: same outputs and the same gradient for every weight.
+  for (const resetAfter of [true, false]) {
+    for (const returnSequences of [false, true]) {
+      it(`resetAfter=${resetAfter}, returnSequences=${returnSequences}`, on64(() => {
+        const rng = new Rng(37);
+        const make = (mergeMode: 'concat' | null) => layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences, resetAfter }), mergeMode });
+        const stacked = make('concat');
+        const apart = make(null);
+        stacked.build([null, 5, 4]);
+        apart.build([null, 5, 4]);
+        randomizeWeights(stacked.weights, rng);
+        apart.weights.forEach((w, i) => (raw(w.value) as Float64Array).set(raw(stacked.weights[i]!.value)));
+        const x = input(rng, [3, 5, 4]);
+        const loss = weightedSum([2 * (returnSequences ? 3 * 5 * 3 : 3 * 3)], rng);
+        const run = (layer: typeof stacked, merge: (y: Tensor[]) => Tensor) => {
+          const ws = layer.weights.map((w) => w.value);
+          for (const w of ws) w.requiresGrad = true;
+          const y = merge(outputs(layer.apply(x)));
+          loss([y]).backward();
+          return { y: Array.from(raw(y)), grads: ws.map((w) => Array.from(raw(w.grad!))) };
+        };
+        const a = run(stacked, ([y]) => y!);
+        const b = run(apart, (ys) => concat(ys, -1));
+        expectAllClose(a.y, b.y, { rtol: 1e-12, what: 'outputs' });
+        a.grads.forEach((g, i) => expectAllClose(g, b.grads[i]!, { rtol: 1e-10, atol: 1e-14, what: `gradient of ${stacked.weights[i]!.name}` }));
+        stacked.dispose();
+        apart.dispose();
       }));
     }
   }
