@@ -7,7 +7,7 @@ import weightsFallbackSource from '../../shaders/gru_weights_fallback.wgsl';
 import type { GpuProgram, HostArray, Kernel, Uniform } from './backend.js';
 import { gruBackwardCpu, gruForwardCpu } from './gru-cpu.js';
 import { gruBackwardThreaded, gruForwardThreaded } from './gru-threads.js';
-import { matmulKernel, type MatmulVariant } from './matmul.js';
+import { matmulKernel, type MatmulChoice } from './matmul.js';
 import { fillTemplate, grid } from './template.js';
 import { backwardStep, forwardStep, previousState, privateWeights, weightSlices, weightSplit } from './webgpu/gru-unrolled.js';
 
@@ -123,7 +123,7 @@ const FALLBACK_WG = 4;
 
 export interface GruDevice {
   variant: GruVariant;
-  matmul: MatmulVariant;
+  matmul: MatmulChoice;
   /** maxComputeWorkgroupStorageSize */
   storage: number;
   /** Threads per tiled workgroup at most. */
@@ -277,8 +277,8 @@ export function gruBackwardKernel(name: string, g: GruGeometry, has: GruGradInpu
 }
 
 /** One GEMM program of the shared matmul kernel, bound to three of this kernel's storages. */
-function matmulProgram(name: string, m: { M: number; N: number; K: number; aM: number; aK: number; bK: number; bN: number }, variant: MatmulVariant, bind: number[]): GpuProgram {
-  const program = matmulKernel(name, { batch: 1, aBatch: 0, bBatch: 0, ...m }, variant).gpu() as GpuProgram;
+function matmulProgram(name: string, m: { M: number; N: number; K: number; aM: number; aK: number; bK: number; bN: number }, choice: MatmulChoice, bind: number[]): GpuProgram {
+  const program = matmulKernel(name, { batch: 1, aBatch: 0, bBatch: 0, ...m }, choice).gpu() as GpuProgram;
   return { ...program, bind };
 }
 

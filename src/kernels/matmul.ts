@@ -22,6 +22,17 @@ export interface MatmulGeometry {
 
 export type MatmulVariant = 'tiled' | 'register';
 
+/** Which programs a matmul may use on a backend. */
+export interface MatmulChoice {
+  variant: MatmulVariant;
+  /**
+   * B's private copy in matmul_rows.wgsl may go past one address space's 8 KiB into the function
+   * scope: on software adapters (SwiftShader: measured faster). NVIDIA's compiler rejected such
+   * shaders ("failed to validate local memory", seen on an H200), and GPUs use the tiled family.
+   */
+  privateSpill: boolean;
+}
+
 /** Activations a matmul can apply to its output as it stores it. */
 export type EpilogueActivation = 'linear' | 'relu' | 'tanh';
 
@@ -38,7 +49,7 @@ const ACT_CPU: Record<EpilogueActivation, (v: number) => number> = { linear: (v)
 // tanh through a clamp, as the elementwise tanh op does (some implementations return NaN for large |v|).
 const ACT_WGSL: Record<EpilogueActivation, (v: string) => string> = { linear: (v) => v, relu: (v) => `max(${v}, 0.0)`, tanh: (v) => `tanh(clamp(${v}, -10.0, 10.0))` };
 
-export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVariant, epilogue?: MatmulEpilogue): Kernel {
+export function matmulKernel(name: string, g: MatmulGeometry, { variant, privateSpill }: MatmulChoice, epilogue?: MatmulEpilogue): Kernel {
   const ep = epilogue && (epilogue.bias || epilogue.activation !== 'linear') ? epilogue : undefined;
   return {
     name,
@@ -61,7 +72,7 @@ export function matmulKernel(name: string, g: MatmulGeometry, variant: MatmulVar
         OUT: out,
       };
       const epKey = ep ? `:${bias ? 'bias' : 'nobias'}:${ep.activation}` : '';
-      if (variant === 'register' && g.K * g.N <= ROWS_MAX_KN && g.K <= ROWS_MAX_K) return rowsProgram(g, epKey, bindings, out);
+      if (variant === 'register' && g.K * g.N <= (privateSpill ? ROWS_MAX_KN : ROWS_PRIVATE) && g.K <= ROWS_MAX_K) return rowsProgram(g, epKey, bindings, out);
       // Both other variants cover a 64×64 block of C per 16×16 workgroup.
       return {
         key: `matmul:${variant}${epKey}`,

@@ -1,13 +1,12 @@
-import type { Backend } from '../../kernels/backend.js';
 import { elementwiseKernel } from '../../kernels/elementwise.js';
-import { matmulKernel, type EpilogueActivation, type MatmulVariant } from '../../kernels/matmul.js';
+import { matmulKernel, type EpilogueActivation } from '../../kernels/matmul.js';
 import { meanReduceKernel, type MeanTerm } from '../../kernels/mean-reduce.js';
 import { fail, fmtShape } from '../errors.js';
 import { apply, defineOp } from '../registry.js';
 import { sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { mul, reluGrad, tanhGrad } from './elementwise.js';
-import { matMul, matmulConfig, matmulGeometry } from './matmul.js';
+import { matMul, matmulChoice, matmulGeometry } from './matmul.js';
 import { sum } from './reduce.js';
 
 /**
@@ -20,11 +19,6 @@ import { sum } from './reduce.js';
 
 export interface DenseAttrs {
   activation: EpilogueActivation;
-}
-
-function matmulVariant(t: Tensor): MatmulVariant {
-  const backend = t.storageFor('dense').backend as Backend & { variant?: 'tiled' | 'fallback' };
-  return matmulConfig.variant !== 'auto' ? matmulConfig.variant : backend.variant === 'tiled' ? 'tiled' : 'register';
 }
 
 /** inputs [x (M, K), kernel (K, N), bias (N)?] → activation(x·kernel + bias) (M, N). */
@@ -42,7 +36,7 @@ export const denseOp = defineOp<DenseAttrs>({
   },
   kernel(inputs, _outs, { activation }) {
     const [x, w] = inputs;
-    return matmulKernel('dense', matmulGeometry(x!, w!, { transposeA: false, transposeB: false }), matmulVariant(x!), { bias: inputs.length === 3, activation });
+    return matmulKernel('dense', matmulGeometry(x!, w!, { transposeA: false, transposeB: false }), matmulChoice(x!, 'dense'), { bias: inputs.length === 3, activation });
   },
   grad: ({ dy, inputs: [x, w, b], outputs: [y], attrs: { activation } }) => {
     // The activation's derivative from its output, as the unfused ops do.

@@ -15,7 +15,7 @@ import { fail, fmtShape } from '../errors.js';
 import { applyMulti, defineOp, type OpCase } from '../registry.js';
 import type { Tensor } from '../tensor.js';
 import { add, mul, sigmoid, sub, tanh } from './elementwise.js';
-import { matMul, matmulConfig } from './matmul.js';
+import { matMul, matmulChoice } from './matmul.js';
 import { concat, pad, reshape, reverse, slice, stack } from './movement.js';
 
 /** Test and tuning knobs. */
@@ -68,7 +68,7 @@ function device(t: Tensor, op: string): GruDevice {
   const tiled = backend.variant === 'tiled';
   return {
     variant: gruConfig.variant !== 'auto' ? gruConfig.variant : tiled ? 'tiled' : 'fallback',
-    matmul: matmulConfig.variant !== 'auto' ? matmulConfig.variant : tiled ? 'tiled' : 'register',
+    matmul: matmulChoice(t, op),
     storage: backend.limits?.maxComputeWorkgroupStorageSize ?? 16384,
     threads: Math.min(gruConfig.tileThreads, 256, backend.limits?.maxComputeInvocationsPerWorkgroup ?? 256),
     sequences: gruConfig.tileSequences,

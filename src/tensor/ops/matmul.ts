@@ -1,4 +1,4 @@
-import { matmulKernel, type MatmulGeometry, type MatmulVariant } from '../../kernels/matmul.js';
+import { matmulKernel, type MatmulChoice, type MatmulGeometry, type MatmulVariant } from '../../kernels/matmul.js';
 import { fail, fmtShape } from '../errors.js';
 import { apply, defineOp } from '../registry.js';
 import type { Tensor } from '../tensor.js';
@@ -31,6 +31,16 @@ export function matmulGeometry(a: Tensor, b: Tensor, { transposeA, transposeB }:
 /** Which matmul kernel the current backend prefers (tests can force one). */
 export const matmulConfig: { variant: MatmulVariant | 'auto' } = { variant: 'auto' };
 
+/**
+ * The matmul programs for the backend `t` lives on: the tiled family on GPUs, the register family
+ * (with its private-memory row programs) on software adapters and the CPU; matmulConfig.variant
+ * overrides the family.
+ */
+export function matmulChoice(t: Tensor, op: string): MatmulChoice {
+  const software = (t.storageFor(op).backend as { variant?: 'tiled' | 'fallback' }).variant !== 'tiled';
+  return { variant: matmulConfig.variant !== 'auto' ? matmulConfig.variant : software ? 'register' : 'tiled', privateSpill: software };
+}
+
 export const matmulOp = defineOp<MatmulAttrs>({
   name: 'matmul',
   infer([a, b], attrs) {
@@ -48,9 +58,7 @@ export const matmulOp = defineOp<MatmulAttrs>({
     return { shape: a!.rank === 3 || b!.rank === 3 ? [batch, A.rows, B.cols] : [A.rows, B.cols], dtype: 'float32' };
   },
   kernel([a, b], _outs, attrs) {
-    const backend = a!.storageFor('matmul').backend as { variant?: 'tiled' | 'fallback' };
-    const variant: MatmulVariant = matmulConfig.variant !== 'auto' ? matmulConfig.variant : backend.variant === 'tiled' ? 'tiled' : 'register';
-    return matmulKernel('matmul', matmulGeometry(a!, b!, attrs), variant);
+    return matmulKernel('matmul', matmulGeometry(a!, b!, attrs), matmulChoice(a!, 'matmul'));
   },
   grad: ({ dy, inputs: [a, b], attrs: { transposeA, transposeB } }) => {
     // C = op(A)·op(B): dA = dC·op(B)ᵀ (transposed back if A was read transposed), likewise dB.
