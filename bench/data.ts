@@ -6,13 +6,11 @@ import { padSequences } from '../src/data/pad.js';
 import { loadImdb } from '../src/data/imdb.js';
 import { Tokenizer } from '../src/data/tokenizer.js';
 import { describeEnvironment } from './lib/env.js';
+import { flagValue } from './lib/flags.js';
 import { defaultJsonPath, fmt, formatTable, writeJson } from './lib/report.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const flag = (name: string): string | undefined => flagValue(name, argv);
 const path = flag('--data') ?? process.env.WEBGRAD_IMDB ?? '../shared/data/aclImdb_labeled.tar.gz';
 if (!existsSync(path)) {
   console.error(`bench:data: no IMDB archive at ${path} (pass --data PATH or set WEBGRAD_IMDB)`);

@@ -22,12 +22,10 @@ import * as wg from '../src/index.js';
 import { loadImdb, type ImdbSplit } from '../src/data/imdb.js';
 import { Tokenizer } from '../src/data/tokenizer.js';
 import { padSequences } from '../src/data/pad.js';
+import { flagValue } from './lib/flags.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const flag = (name: string): string | undefined => flagValue(name, argv);
 const num = (name: string, d: number): number => (flag(name) !== undefined ? Number(flag(name)) : d);
 
 const path = flag('--data') ?? process.env.WEBGRAD_IMDB ?? '../shared/data/aclImdb_labeled.tar.gz';

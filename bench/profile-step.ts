@@ -9,14 +9,11 @@
  * they add up to. The replayed data are the recorded step's real values.
  */
 import { loadavg } from 'node:os';
-import { WebGPUBackend, fromFlat, setBackend, setSeed, type GpuProgram, type Kernel, type Storage } from '../src/index.js';
+import { WebGPUBackend, setBackend, type GpuProgram, type Kernel, type Storage } from '../src/index.js';
 import { now } from './lib/timing.js';
-import { MAXLEN, randomBatch, webgradTutorial } from './lib/tutorial.js';
+import { flagValue } from './lib/flags.js';
+import { tutorialTrainer } from './lib/tutorial.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 interface Recorded {
   kernel: Kernel;
@@ -58,12 +55,8 @@ const programsOf = (k: Kernel): GpuProgram[] => {
 
 async function profile(gpu: WebGPUBackend, batch: number, resetAfter: boolean): Promise<void> {
   setBackend(gpu);
-  setSeed(2024);
-  const model = webgradTutorial(resetAfter);
-  const { ids, labels } = randomBatch(batch);
-  const x = fromFlat(ids, [batch, MAXLEN], 'int32', gpu);
-  const y = fromFlat(labels, [batch, 1], 'float32', gpu);
-  const step = () => model.trainOnBatch(x, y).dispose();
+  const trainer = tutorialTrainer(batch, resetAfter, gpu);
+  const { step } = trainer;
   // The first step compiles every pipeline (new shapes only: earlier batches' pipelines are cached).
   const w0 = now();
   step();
@@ -102,14 +95,14 @@ async function profile(gpu: WebGPUBackend, batch: number, resetAfter: boolean): 
   for (const [name, t] of [...rows].sort((a, b) => b[1].wall - a[1].wall)) {
     console.log(`${ms(t.wall)} ${ms(t.cpu)} ${((100 * t.wall) / sum).toFixed(1).padStart(5)}%  ${name}`);
   }
-  model.dispose();
+  trainer.dispose();
 }
 
 const gpu = await WebGPUBackend.create();
 if (typeof gpu === 'string') throw new Error(gpu);
 console.log(gpu.description);
-const resetAfter = flag('reset-after', 'true') !== 'false';
+const resetAfter = flagValue('--reset-after') !== 'false';
 /** Only programs whose key matches are replayed (e.g. --match gru). */
-const match = new RegExp(flag('match', '.'));
-for (const b of flag('batches', '32,512').split(',').map(Number)) await profile(gpu, b, resetAfter);
+const match = new RegExp(flagValue('--match') ?? '.');
+for (const b of (flagValue('--batches') ?? '32,512').split(',').map(Number)) await profile(gpu, b, resetAfter);
 gpu.dispose();

@@ -9,28 +9,21 @@
  * a faster GPU would not help, less work per dispatch on the host would. Also one step enqueued
  * and awaited alone (latency), and the WebGPU API calls per step.
  */
-import { WebGPUBackend, fromFlat, resetStats, setBackend, setSeed, stats } from '../src/index.js';
+import { WebGPUBackend, resetStats, setBackend, stats } from '../src/index.js';
 import { now } from './lib/timing.js';
-import { MAXLEN, randomBatch, webgradTutorial } from './lib/tutorial.js';
+import { flagValue } from './lib/flags.js';
+import { tutorialTrainer } from './lib/tutorial.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const gpu = await WebGPUBackend.create();
 if (typeof gpu === 'string') throw new Error(gpu);
 setBackend(gpu);
-const steps = Number(flag('steps', '50'));
+const steps = Number(flagValue('--steps') ?? 50);
 console.log(`${gpu.description} via ${gpu.adapter.via}; GRU kernel family ${gpu.variant}; ${steps} steps per batch size`);
 console.log('batch | host ms/step (enqueue) | drain ms | pipelined ms/step | samples/s | one step alone ms | dispatches/step | submits/step');
-for (const batch of flag('batches', '32,512').split(',').map(Number)) {
-  setSeed(2024);
-  const model = webgradTutorial(true);
-  const { ids, labels } = randomBatch(batch);
-  const x = fromFlat(ids, [batch, MAXLEN], 'int32', gpu);
-  const y = fromFlat(labels, [batch, 1], 'float32', gpu);
-  const step = () => model.trainOnBatch(x, y).dispose();
+for (const batch of (flagValue('--batches') ?? '32,512').split(',').map(Number)) {
+  const trainer = tutorialTrainer(batch, true, gpu);
+  const { step } = trainer;
   for (let i = 0; i < 3; i++) step();
   await gpu.sync();
   resetStats();
@@ -47,8 +40,6 @@ for (const batch of flag('batches', '32,512').split(',').map(Number)) {
   const host = ((t1 - t0) / steps) * 1e3;
   const total = ((t2 - t0) / steps) * 1e3;
   console.log(`${batch} | ${host.toFixed(2)} | ${((t2 - t1) * 1e3).toFixed(1)} | ${total.toFixed(2)} | ${((batch * 1e3) / total).toFixed(0)} | ${(alone * 1e3).toFixed(2)} | ${(s.dispatches / steps).toFixed(1)} | ${(s.submits / steps).toFixed(1)}`);
-  x.dispose();
-  y.dispose();
-  model.dispose();
+  trainer.dispose();
 }
 gpu.dispose();

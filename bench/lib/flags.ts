@@ -16,3 +16,15 @@ export function forEachFlag(argv: readonly string[], on: (flag: string, value: (
     });
   }
 }
+
+/**
+ * The value of `--name` in this process's arguments (`--name V` or `--name=V`), or undefined. For
+ * the scripts that read a few named flags and ignore the rest.
+ */
+export function flagValue(name: string, argv: readonly string[] = process.argv.slice(2)): string | undefined {
+  let found: string | undefined;
+  forEachFlag(argv, (flag, value) => {
+    if (flag === name) found = value();
+  });
+  return found;
+}

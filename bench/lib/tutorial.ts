@@ -11,7 +11,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { data, layers, sequential, train, type Sequential } from '../../src/index.js';
+import { data, fromFlat, layers, sequential, setSeed, train, type Backend, type Sequential } from '../../src/index.js';
 
 export const VOCAB = 10000;
 export const EMBED = 16;
@@ -80,6 +80,26 @@ export function webgradTutorial(resetAfter: boolean, { vocab = VOCAB, embed = EM
   });
   model.compile({ optimizer: train.adam(), loss: 'binaryCrossentropy' });
   return model;
+}
+
+/**
+ * The tutorial model (seed 2024) and one random batch on `backend` (which must be the current
+ * one): `step()` trains on the batch once, `dispose()` frees model and batch.
+ */
+export function tutorialTrainer(batch: number, resetAfter: boolean, backend: Backend): { step(): void; dispose(): void } {
+  setSeed(2024);
+  const model = webgradTutorial(resetAfter);
+  const { ids, labels } = randomBatch(batch);
+  const x = fromFlat(ids, [batch, MAXLEN], 'int32', backend);
+  const y = fromFlat(labels, [batch, 1], 'float32', backend);
+  return {
+    step: () => model.trainOnBatch(x, y).dispose(),
+    dispose: () => {
+      x.dispose();
+      y.dispose();
+      model.dispose();
+    },
+  };
 }
 
 /**
