@@ -1,4 +1,4 @@
-import { fromFlat } from '../tensor/creation.js';
+import { zeros } from '../tensor/creation.js';
 import { fail, fmtShape } from '../tensor/errors.js';
 import { add, mul, sigmoid, sub, tanh } from '../tensor/ops/elementwise.js';
 import { matMul } from '../tensor/ops/matmul.js';
@@ -74,7 +74,7 @@ export function gruSequencePerStep(x: Tensor, kernel: Tensor, recurrentKernel: T
   const uZR = resetAfter ? null : slice(recurrentKernel, [0, 0], [u, 2 * u]);
   const uH = resetAfter ? null : slice(recurrentKernel, [0, 2 * u], [u, u]);
 
-  let h = fromFlat(new Float32Array(B * u), [B, u], 'float32', x.storageFor('gru').backend);
+  let h = zeros([B, u], 'float32', x.storageFor('gru').backend);
   const outputs: Tensor[] = [];
   for (let s = 0; s < T; s++) {
     const t = goBackwards ? T - 1 - s : s;

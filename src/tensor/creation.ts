@@ -77,20 +77,19 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return tensor(value, [], dtype);
 }
 
-/** A tensor filled with `value` (on the device: no host array of its size). */
-export function fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+/** A tensor filled with `value` on `backend` (on the device: no host array of its size). */
+export function fill(shape: Shape, value: number, dtype: DType = 'float32', backend: Backend = engine.backend): Tensor {
   checkShape('fill', shape);
   // int32 tensors carry a host copy of their values (fromFlat): keep that path for them.
-  if (dtype === 'int32') return fromFlat(new Int32Array(sizeOf(shape)).fill(value), shape, dtype);
-  const backend = engine.backend;
+  if (dtype === 'int32') return fromFlat(new Int32Array(sizeOf(shape)).fill(value), shape, dtype, backend);
   const t = new Tensor(shape, dtype, allocFor('fill', backend, shape, dtype, 'a tensor'));
   backend.fill(t.storageFor('fill'), value);
   return t;
 }
 
-export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+export function zeros(shape: Shape, dtype: DType = 'float32', backend: Backend = engine.backend): Tensor {
   checkShape('zeros', shape);
-  return fill(shape, 0, dtype);
+  return fill(shape, 0, dtype, backend);
 }
 
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {

@@ -203,6 +203,7 @@ describe('state export and restore', () => {
       opt.setState({ iterations: 0, learningRate: 0.1, slots: [] });
       expect(opt.getState().slots).toEqual([]);
       opt.setState(held);
+      for (const s of held.slots) (s.value as Tensor).dispose();
       const q = param(values(p), 'w');
       step(reference, p, [0.5, 0.5]);
       step(opt, q, [0.5, 0.5]);

@@ -9,7 +9,7 @@
  */
 import { gateWidth, gruBackwardKernel, gruForwardKernel, MAX_FUSED_UNITS, type GruDevice, type GruGeometry, type GruVariant } from '../../kernels/gru.js';
 import type { Backend } from '../../kernels/backend.js';
-import { fromFlat } from '../creation.js';
+import { zeros } from '../creation.js';
 import { engine } from '../engine.js';
 import { fail, fmtShape } from '../errors.js';
 import { applyMulti, defineOp, type OpCase } from '../registry.js';
@@ -309,7 +309,7 @@ export function gruSequenceWithState(x: Tensor, kernel: Tensor, recurrentKernel:
 }
 
 function zerosOn(like: Tensor, shape: number[]): Tensor {
-  return fromFlat(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape, 'float32', like.storageFor('gruSequence').backend);
+  return zeros(shape, 'float32', like.storageFor('gruSequence').backend);
 }
 
 export interface GruStackedOptions {
